@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
+// coach::Error: how plugin code reports a failure with a status code. Thrown and caught on
+// the plugin's side of the boundary; the SDK turns it into the reply's Status.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+#include "coach/v1/envelope.pb.h"
+
+namespace coach {
+
+using StatusCode = v1::StatusCode;
+
+class Error : public std::runtime_error {
+ public:
+  Error(StatusCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
+
+  StatusCode code() const noexcept { return code_; }
+
+ private:
+  StatusCode code_;
+};
+
+// Convenience constructors for the codes handlers use most.
+inline Error invalid_argument(const std::string& field, const std::string& why) {
+  return Error(v1::STATUS_CODE_INVALID_ARGUMENT, field + ": " + why);
+}
+inline Error not_found(const std::string& what) {
+  return Error(v1::STATUS_CODE_NOT_FOUND, what + " not found");
+}
+
+}  // namespace coach

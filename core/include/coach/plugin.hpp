@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: Apache-2.0
+// The plugin SDK. Start here: derive from coach::Plugin, give it a static manifest(), serve
+// methods and subscribe to events in start(), and export it with COACH_PLUGIN(YourPlugin).
+//
+//   class Greeter final : public coach::Plugin {
+//    public:
+//     static const coach::PluginManifest& manifest();
+//     void start(coach::PluginContext& ctx) override {
+//       ctx.serve<HelloRequest, HelloReply>("Hello", [](const HelloRequest& req) { ... });
+//     }
+//   };
+//   COACH_PLUGIN(Greeter)
+//
+// Lifecycle contract:
+//  - The plugin object is constructed on its own thread, then start() runs on that thread. start()
+//    returns promptly; if the constructor or start() throws, the plugin is marked failed, nothing
+//    it registered is kept, and the daemon carries on with the others.
+//  - Handlers and event callbacks run one at a time on the plugin's thread, never concurrently, so
+//  a
+//    plugin needs no locks for its own state. A slow handler delays only this plugin's requests.
+//  - PluginContext may be used only on the plugin's thread (in start(), handlers and callbacks).
+//  - stop() runs on the plugin's thread after the last handler; when it returns, no thread started
+//    by the plugin may still run. Then the object is destroyed.
+//  - Nothing throws across the boundary: the SDK catches on the plugin's side and replies with a
+//    status. Throw coach::Error to pick the status code; any other exception is HANDLER_FAILED.
+#pragma once
+
+#include <google/protobuf/any.pb.h>
+#include <google/protobuf/message.h>
+#include <spdlog/logger.h>
+#include <boost/dll/alias.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "coach/abi.hpp"
+#include "coach/config_section.hpp"
+#include "coach/error.hpp"
+
+namespace coach {
+
+// Who is asking: set by the daemon for each request, valid during the handler call.
+struct RequestContext {
+  std::string_view tenant;
+  std::string_view message_id;
+  std::string_view method;
+};
+
+// An event delivered to a subscriber, valid during the callback.
+struct Event {
+  std::string_view topic;
+  std::string_view tenant;
+  const google::protobuf::Any& payload;
+
+  // Returns the payload as Msg, or nullopt when it is of another type or does not parse.
+  template <typename Msg>
+  std::optional<Msg> as() const {
+    Msg msg;
+    if (!payload.Is<Msg>() || !payload.UnpackTo(&msg)) return std::nullopt;
+    return msg;
+  }
+};
+
+// The untyped form of a method, as the daemon calls it. The handler never throws: it fills
+// either reply or status. Built by PluginContext::serve in the plugin's own module.
+struct MethodBinding {
+  const google::protobuf::Descriptor* request_type = nullptr;
+  const google::protobuf::Descriptor* response_type = nullptr;
+  std::function<void(const RequestContext&, const google::protobuf::Any& request,
+                     google::protobuf::Any& reply, v1::Status& status)>
+      handler;
+};
+
+using EventHandler = std::function<void(const Event&)>;
+
+class PluginContext {
+ public:
+  virtual ~PluginContext() = default;
+
+  // --- Implemented by the daemon. Never throw; failures come back as a non-OK status. ---
+
+  // Registers a method. Only in start(). Fails on a duplicate or malformed name.
+  virtual v1::Status serve_binding(std::string_view method, MethodBinding binding) noexcept = 0;
+  // Publishes an event under "<plugin>.<event>" for the tenant of the request being handled
+  // (the default tenant outside a request). Fails when the topic is not this plugin's.
+  virtual v1::Status publish_message(std::string_view topic,
+                                     const google::protobuf::Message& message) noexcept = 0;
+  // Receives every event whose topic starts with prefix. Only in start(). Subscriptions are in
+  // place before the daemon reports ready, so no event published after that is missed.
+  virtual v1::Status subscribe_events(std::string_view prefix, EventHandler handler) noexcept = 0;
+  // The plugin's own config section.
+  virtual const ConfigSection& config() const noexcept = 0;
+  // A logger named after the plugin, writing to the daemon's sinks.
+  virtual std::shared_ptr<spdlog::logger> logger() const noexcept = 0;
+  // The plugin's name as loaded.
+  virtual std::string_view name() const noexcept = 0;
+
+  // --- Typed helpers, compiled into the plugin. These throw coach::Error on failure. ---
+
+  // Serves method with a handler taking (const Req&) or (const Req&, const RequestContext&)
+  // and returning Resp.
+  template <typename Req, typename Resp, typename Fn>
+  void serve(std::string_view method, Fn fn) {
+    static_assert(std::is_base_of_v<google::protobuf::Message, Req>);
+    static_assert(std::is_base_of_v<google::protobuf::Message, Resp>);
+    MethodBinding binding;
+    binding.request_type = Req::descriptor();
+    binding.response_type = Resp::descriptor();
+    binding.handler = [fn = std::move(fn)](const RequestContext& rc,
+                                           const google::protobuf::Any& request,
+                                           google::protobuf::Any& reply, v1::Status& status) {
+      try {
+        Req req;
+        if (!request.UnpackTo(&req)) {
+          status.set_code(v1::STATUS_CODE_WRONG_PAYLOAD_TYPE);
+          status.set_message("payload does not parse as " + Req::descriptor()->full_name());
+          return;
+        }
+        Resp resp;
+        if constexpr (std::is_invocable_v<Fn&, const Req&, const RequestContext&>) {
+          resp = fn(req, rc);
+        } else {
+          resp = fn(req);
+        }
+        reply.PackFrom(resp);
+        status.set_code(v1::STATUS_CODE_OK);
+      } catch (const Error& e) {
+        status.set_code(e.code());
+        status.set_message(e.what());
+      } catch (const std::exception& e) {
+        status.set_code(v1::STATUS_CODE_HANDLER_FAILED);
+        status.set_message(e.what());
+      } catch (...) {
+        status.set_code(v1::STATUS_CODE_HANDLER_FAILED);
+        status.set_message("unknown exception");
+      }
+    };
+    check(serve_binding(method, std::move(binding)));
+  }
+
+  void publish(std::string_view topic, const google::protobuf::Message& message) {
+    check(publish_message(topic, message));
+  }
+
+  // Subscribes with a callback taking (const Event&). Exceptions from the callback are caught
+  // here and logged by the daemon as a failed delivery.
+  template <typename Fn>
+  void subscribe(std::string_view prefix, Fn fn) {
+    auto log = logger();
+    check(subscribe_events(prefix, [fn = std::move(fn), log](const Event& event) {
+      try {
+        fn(event);
+      } catch (const std::exception& e) {
+        report_event_failure(log, event.topic, e.what());
+      } catch (...) {
+        report_event_failure(log, event.topic, "unknown exception");
+      }
+    }));
+  }
+
+ private:
+  static void check(const v1::Status& status) {
+    if (status.code() != v1::STATUS_CODE_OK) throw Error(status.code(), status.message());
+  }
+  static void report_event_failure(const std::shared_ptr<spdlog::logger>& log,
+                                   std::string_view topic, const char* what) {
+    if (log) log->error("event {}: subscriber failed: {}", topic, what);
+  }
+};
+
+// What a plugin author implements. See the lifecycle contract at the top of this file.
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+  virtual void start(PluginContext& ctx) = 0;
+  virtual void stop() {}
+};
+
+// The daemon's view of a plugin object: everything noexcept, so no exception crosses.
+class PluginInstance {
+ public:
+  virtual ~PluginInstance() = default;
+  // Constructs the plugin and runs its start(). On failure returns false with error set.
+  virtual bool start(PluginContext& ctx, std::string& error) noexcept = 0;
+  // Runs the plugin's stop() and destroys it. On failure sets error; the plugin is gone anyway.
+  virtual void stop(std::string& error) noexcept = 0;
+};
+
+namespace detail {
+
+template <typename P>
+class PluginAdapter final : public PluginInstance {
+ public:
+  bool start(PluginContext& ctx, std::string& error) noexcept override {
+    try {
+      plugin_.emplace();
+      plugin_->start(ctx);
+      return true;
+    } catch (const std::exception& e) {
+      error = e.what();
+    } catch (...) {
+      error = "unknown exception";
+    }
+    plugin_.reset();
+    return false;
+  }
+  void stop(std::string& error) noexcept override {
+    if (!plugin_) return;
+    try {
+      plugin_->stop();
+    } catch (const std::exception& e) {
+      error = e.what();
+    } catch (...) {
+      error = "unknown exception";
+    }
+    plugin_.reset();
+  }
+
+ private:
+  std::optional<P> plugin_;
+};
+
+}  // namespace detail
+}  // namespace coach
+
+// Exports a plugin class (a coach::Plugin with a static `const coach::PluginManifest& manifest()`).
+// The macro defines the three plain entry points the loader looks up with Boost.DLL.
+#define COACH_PLUGIN(PluginClass) COACH_PLUGIN_WITH_ABI(PluginClass, ::coach::kAbiVersion)
+
+// Like COACH_PLUGIN with an explicit ABI version; only tests need it (to build a mismatch).
+#define COACH_PLUGIN_WITH_ABI(PluginClass, AbiVersion)                       \
+  static_assert(std::is_base_of_v<::coach::Plugin, PluginClass>,             \
+                #PluginClass " must derive from coach::Plugin");             \
+  namespace coach_plugin_entry {                                             \
+  std::uint32_t abi_version() noexcept { return (AbiVersion); }              \
+  const ::coach::PluginManifest* manifest() noexcept {                       \
+    static const ::coach::PluginManifest m = [] {                            \
+      ::coach::PluginManifest copy = PluginClass::manifest();                \
+      copy.abi_version = (AbiVersion);                                       \
+      return copy;                                                           \
+    }();                                                                     \
+    return &m;                                                               \
+  }                                                                          \
+  ::coach::PluginInstance* create() noexcept {                               \
+    return new (std::nothrow)::coach::detail::PluginAdapter<PluginClass>();  \
+  }                                                                          \
+  }                                                                          \
+  BOOST_DLL_ALIAS(coach_plugin_entry::abi_version, coach_plugin_abi_version) \
+  BOOST_DLL_ALIAS(coach_plugin_entry::manifest, coach_plugin_manifest)       \
+  BOOST_DLL_ALIAS(coach_plugin_entry::create, coach_plugin_create)

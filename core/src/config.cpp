@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "runtime_paths.hpp"
+
+namespace coach::core {
+
+extern const char* const kEmbeddedDefaultConfig;
+
+ConfigError::ConfigError(const std::string& source, int line, const std::string& key,
+                         const std::string& why)
+    : std::runtime_error(source + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": " +
+                         (key.empty() ? why : key + ": " + why)),
+      line_(line),
+      key_(key) {}
+
+const PluginConfig* DaemonConfig::find_plugin(const std::string& name) const {
+  for (const auto& p : plugins) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Walks one YAML document, knowing where it came from, so every error names key and line.
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
+                         const std::string& why) const {
+    int line = node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+    throw ConfigError(source_, line, key, why);
+  }
+
+  void require_map(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsMap()) fail(node, key, "expected a mapping");
+  }
+
+  // Fails on the first key of node that is not in allowed.
+  void check_keys(const YAML::Node& node, const std::string& path,
+                  std::initializer_list<const char*> allowed) const {
+    require_map(node, path);
+    for (const auto& kv : node) {
+      auto k = kv.first.as<std::string>();
+      bool ok = false;
+      for (const char* a : allowed) ok = ok || k == a;
+      if (!ok) fail(kv.first, join(path, k), "unknown key");
+    }
+  }
+
+  std::string scalar(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, key, "expected a single value");
+    return node.Scalar();
+  }
+
+  template <typename Int>
+  Int integer(const YAML::Node& node, const std::string& key, Int min, Int max) const {
+    auto text = scalar(node, key);
+    long long v = 0;
+    std::size_t used = 0;
+    try {
+      v = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size())
+      fail(node, key, "expected an integer, got '" + text + "'");
+    if (v < static_cast<long long>(min) || v > static_cast<long long>(max)) {
+      fail(node, key,
+           "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+               text);
+    }
+    return static_cast<Int>(v);
+  }
+
+  bool boolean(const YAML::Node& node, const std::string& key) const {
+    auto text = scalar(node, key);
+    if (text == "true" || text == "yes" || text == "on") return true;
+    if (text == "false" || text == "no" || text == "off") return false;
+    fail(node, key, "expected true or false, got '" + text + "'");
+  }
+
+  std::vector<std::string> string_list(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsSequence()) fail(node, key, "expected a list");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      out.push_back(scalar(node[i], key + "[" + std::to_string(i) + "]"));
+    }
+    return out;
+  }
+
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+
+  // Flattens a plugin's free-form section into dotted keys.
+  void flatten(const YAML::Node& node, const std::string& prefix,
+               std::map<std::string, std::string>& out) const {
+    if (node.IsMap()) {
+      for (const auto& kv : node) flatten(kv.second, join(prefix, kv.first.as<std::string>()), out);
+    } else if (node.IsSequence()) {
+      for (std::size_t i = 0; i < node.size(); ++i)
+        flatten(node[i], join(prefix, std::to_string(i)), out);
+    } else if (node.IsScalar()) {
+      out[prefix] = node.Scalar();
+    }
+  }
+
+ private:
+  std::string source_;
+};
+
+const std::regex& plugin_name_pattern() {
+  static const std::regex re("[a-z][a-z0-9_]*");
+  return re;
+}
+
+void check_endpoint(const ConfigReader& r, const YAML::Node& node, const std::string& key,
+                    const std::string& value) {
+  for (const char* scheme : {"ipc://", "tcp://", "inproc://"}) {
+    if (value.rfind(scheme, 0) == 0 && value.size() > std::string_view(scheme).size()) return;
+  }
+  r.fail(node, key, "expected ipc://PATH or tcp://HOST:PORT, got '" + value + "'");
+}
+
+}  // namespace
+
+DaemonConfig parse_config(const std::string& text, const std::string& source,
+                          const std::string& base_dir) {
+  ConfigReader r(source);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(source, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", e.msg);
+  }
+  DaemonConfig cfg;
+  cfg.source = source;
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  r.check_keys(root, "", {"log", "bus", "plugin_dirs", "plugins"});
+
+  if (auto log = root["log"]) {
+    r.check_keys(log, "log", {"level", "file", "max_size_mb", "max_files"});
+    if (log["level"]) {
+      cfg.log.level = r.scalar(log["level"], "log.level");
+      static const std::set<std::string> levels{"trace", "debug",    "info", "warn",
+                                                "error", "critical", "off"};
+      if (!levels.count(cfg.log.level)) {
+        r.fail(log["level"], "log.level",
+               "expected one of trace, debug, info, warn, error, critical, off; got '" +
+                   cfg.log.level + "'");
+      }
+    }
+    if (log["file"]) cfg.log.file = expand_path_variables(r.scalar(log["file"], "log.file"));
+    if (log["max_size_mb"]) {
+      cfg.log.max_size_mb =
+          r.integer<std::uint64_t>(log["max_size_mb"], "log.max_size_mb", 1, 4096);
+    }
+    if (log["max_files"]) {
+      cfg.log.max_files = r.integer<std::uint32_t>(log["max_files"], "log.max_files", 1, 100);
+    }
+  }
+
+  cfg.bus.request_endpoint = default_request_endpoint();
+  cfg.bus.event_endpoint = default_event_endpoint();
+  if (auto bus = root["bus"]) {
+    r.check_keys(bus, "bus",
+                 {"request_endpoint", "event_endpoint", "tenant", "max_frame_bytes",
+                  "request_timeout_ms", "start_timeout_ms", "shutdown_grace_ms", "linger_ms",
+                  "client_hwm", "plugin_hwm", "event_hwm"});
+    auto endpoint = [&](const char* key, std::string& out) {
+      if (!bus[key]) return;
+      out = expand_path_variables(r.scalar(bus[key], std::string("bus.") + key));
+      check_endpoint(r, bus[key], std::string("bus.") + key, out);
+    };
+    endpoint("request_endpoint", cfg.bus.request_endpoint);
+    endpoint("event_endpoint", cfg.bus.event_endpoint);
+    if (bus["tenant"]) {
+      cfg.bus.tenant = r.scalar(bus["tenant"], "bus.tenant");
+      if (!std::regex_match(cfg.bus.tenant, plugin_name_pattern())) {
+        r.fail(bus["tenant"], "bus.tenant", "expected [a-z][a-z0-9_]*");
+      }
+    }
+    auto u32 = [&](const char* key, std::uint32_t& out, std::uint32_t min, std::uint32_t max) {
+      if (bus[key]) out = r.integer<std::uint32_t>(bus[key], std::string("bus.") + key, min, max);
+    };
+    if (bus["max_frame_bytes"]) {
+      cfg.bus.max_frame_bytes =
+          r.integer<std::uint64_t>(bus["max_frame_bytes"], "bus.max_frame_bytes", 1024, 256u << 20);
+    }
+    u32("request_timeout_ms", cfg.bus.request_timeout_ms, 1, 3'600'000);
+    u32("start_timeout_ms", cfg.bus.start_timeout_ms, 1, 600'000);
+    u32("shutdown_grace_ms", cfg.bus.shutdown_grace_ms, 0, 600'000);
+    u32("linger_ms", cfg.bus.linger_ms, 0, 60'000);
+    u32("client_hwm", cfg.bus.client_hwm, 1, 10'000'000);
+    u32("plugin_hwm", cfg.bus.plugin_hwm, 1, 10'000'000);
+    u32("event_hwm", cfg.bus.event_hwm, 1, 10'000'000);
+  }
+  if (cfg.bus.request_endpoint == cfg.bus.event_endpoint) {
+    r.fail(root["bus"], "bus.event_endpoint", "must differ from bus.request_endpoint");
+  }
+
+  if (auto dirs = root["plugin_dirs"]) {
+    for (auto& d : r.string_list(dirs, "plugin_dirs")) {
+      std::filesystem::path p(expand_path_variables(d));
+      if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
+      cfg.plugin_dirs.push_back(p.lexically_normal().string());
+    }
+  }
+
+  if (auto plugins = root["plugins"]) {
+    r.require_map(plugins, "plugins");
+    for (const auto& kv : plugins) {
+      PluginConfig pc;
+      pc.name = kv.first.as<std::string>();
+      pc.line = kv.first.Mark().line + 1;
+      std::string path = "plugins." + pc.name;
+      if (!std::regex_match(pc.name, plugin_name_pattern())) {
+        r.fail(kv.first, path, "plugin names are [a-z][a-z0-9_]*");
+      }
+      const YAML::Node& body = kv.second;
+      if (!body.IsNull()) {
+        r.check_keys(body, path, {"enabled", "library", "request_timeout_ms", "config"});
+        if (body["enabled"]) pc.enabled = r.boolean(body["enabled"], path + ".enabled");
+        if (body["library"])
+          pc.library = expand_path_variables(r.scalar(body["library"], path + ".library"));
+        if (body["request_timeout_ms"]) {
+          pc.request_timeout_ms = r.integer<std::uint32_t>(
+              body["request_timeout_ms"], path + ".request_timeout_ms", 1, 3'600'000);
+        }
+        if (auto section = body["config"]; section && !section.IsNull()) {
+          r.require_map(section, path + ".config");
+          for (const auto& c : section) pc.top_keys.push_back(c.first.as<std::string>());
+          r.flatten(section, "", pc.values);
+        }
+      }
+      if (pc.library.empty()) pc.library = pc.name + ".so";
+      cfg.plugins.push_back(std::move(pc));
+    }
+  }
+  return cfg;
+}
+
+DaemonConfig load_config_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path, 0, "", "cannot read file");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto base = std::filesystem::absolute(path).parent_path().string();
+  return parse_config(buf.str(), path, base);
+}
+
+const std::string& default_config_text() {
+  static const std::string text(kEmbeddedDefaultConfig);
+  return text;
+}
+
+DaemonConfig default_config() {
+  return parse_config(default_config_text(), "<embedded deploy/coachd.yaml>", executable_dir());
+}
+
+}  // namespace coach::core

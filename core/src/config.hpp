@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+// DaemonConfig: coachd.yaml parsed and validated. Unknown keys are errors; every error names
+// the key and its line. Pure data once parsed; safe to copy between threads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace coach::core {
+
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(const std::string& source, int line, const std::string& key, const std::string& why);
+
+  int line() const noexcept { return line_; }
+  const std::string& key() const noexcept { return key_; }
+
+ private:
+  int line_;
+  std::string key_;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  std::string file;  // empty: stderr only
+  std::uint64_t max_size_mb = 10;
+  std::uint32_t max_files = 3;
+};
+
+struct BusConfig {
+  std::string request_endpoint;
+  std::string event_endpoint;
+  // Tenant stamped on requests arriving on request_endpoint.
+  std::string tenant = "default";
+  std::uint64_t max_frame_bytes = 1 << 20;
+  std::uint32_t request_timeout_ms = 5000;
+  std::uint32_t start_timeout_ms = 5000;
+  std::uint32_t shutdown_grace_ms = 3000;
+  std::uint32_t linger_ms = 200;
+  // High-water marks: per client connection, per plugin queue, per external event subscriber.
+  std::uint32_t client_hwm = 10000;
+  std::uint32_t plugin_hwm = 10000;
+  std::uint32_t event_hwm = 10000;
+};
+
+struct PluginConfig {
+  std::string name;  // the key under plugins:, must equal the library's manifest name
+  bool enabled = true;
+  std::string library;                        // file name looked up in plugin_dirs, or a path
+  std::uint32_t request_timeout_ms = 0;       // 0: bus.request_timeout_ms
+  std::map<std::string, std::string> values;  // the config: section, flattened
+  std::vector<std::string> top_keys;          // keys at the top of the config: section
+  int line = 0;
+};
+
+struct DaemonConfig {
+  std::string source;  // file path, or "<embedded>"
+  LogConfig log;
+  BusConfig bus;
+  std::vector<std::string> plugin_dirs;
+  std::vector<PluginConfig> plugins;  // in file order
+
+  const PluginConfig* find_plugin(const std::string& name) const;
+};
+
+// Parses YAML text. base_dir resolves relative plugin_dirs. Throws ConfigError.
+DaemonConfig parse_config(const std::string& text, const std::string& source,
+                          const std::string& base_dir);
+// Reads and parses a file. Throws ConfigError (also for an unreadable file).
+DaemonConfig load_config_file(const std::string& path);
+// The embedded default (deploy/coachd.yaml compiled in).
+DaemonConfig default_config();
+const std::string& default_config_text();
+
+}  // namespace coach::core

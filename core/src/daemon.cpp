@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon.hpp"
+
+#include <fmt/format.h>
+#include <google/protobuf/descriptor.pb.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+
+#include "coach/v1/admin.pb.h"
+#include "envelope.hpp"
+#include "logging.hpp"
+#include "runtime_paths.hpp"
+
+namespace coach::core {
+
+namespace {
+
+constexpr const char* kBackendEndpoint = "inproc://coachd.plugins";
+// Frames up to this multiple of max_frame_bytes are read and refused with OVERSIZED_FRAME;
+// beyond it ZeroMQ drops the connection before buffering the frame (memory protection).
+constexpr std::uint64_t kHardFrameFactor = 4;
+
+void add_file(const google::protobuf::FileDescriptor* file,
+              google::protobuf::FileDescriptorSet& set, std::set<std::string>& seen) {
+  if (!seen.insert(file->name()).second) return;
+  for (int i = 0; i < file->dependency_count(); ++i) add_file(file->dependency(i), set, seen);
+  file->CopyTo(set.add_file());
+}
+
+std::uint64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now() - since)
+                                        .count());
+}
+
+}  // namespace
+
+Daemon::Daemon(DaemonConfig config, std::string config_path, SignalWatcher& signals)
+    : config_(std::move(config)),
+      config_path_(std::move(config_path)),
+      signals_(signals),
+      log_(make_logger("coachd")),
+      zmq_(1),
+      frontend_(zmq_, zmq::socket_type::router),
+      backend_(zmq_, zmq::socket_type::router),
+      events_(zmq_, zmq::socket_type::xpub),
+      started_at_(Clock::now()) {}
+
+Daemon::~Daemon() = default;
+
+void Daemon::bind_endpoints() {
+  const auto& bus = config_.bus;
+  const int linger = static_cast<int>(bus.linger_ms);
+
+  frontend_.set(zmq::sockopt::linger, linger);
+  frontend_.set(zmq::sockopt::router_mandatory, 1);  // count undeliverable replies, never silent
+  frontend_.set(zmq::sockopt::sndhwm, static_cast<int>(bus.client_hwm));
+  frontend_.set(zmq::sockopt::rcvhwm, static_cast<int>(bus.client_hwm));
+  frontend_.set(zmq::sockopt::maxmsgsize,
+                static_cast<int64_t>(bus.max_frame_bytes * kHardFrameFactor + 65536));
+
+  backend_.set(zmq::sockopt::linger, linger);
+  backend_.set(zmq::sockopt::router_mandatory, 1);
+  backend_.set(zmq::sockopt::router_handover, 1);  // a re-enabled plugin reconnects under its name
+  backend_.set(zmq::sockopt::sndhwm, static_cast<int>(bus.plugin_hwm));
+  backend_.set(zmq::sockopt::rcvhwm, 0);  // plugins block on a full queue instead of losing replies
+
+  events_.set(zmq::sockopt::linger, linger);
+  events_.set(zmq::sockopt::sndhwm, static_cast<int>(bus.event_hwm));
+  events_.set(zmq::sockopt::xpub_nodrop, 1);  // a full subscriber makes send fail: we count it
+
+  backend_.bind(kBackendEndpoint);
+  for (auto [socket, endpoint] :
+       {std::pair{&frontend_, bus.request_endpoint}, std::pair{&events_, bus.event_endpoint}}) {
+    try {
+      prepare_ipc_endpoint(endpoint);
+      socket->bind(endpoint);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(fmt::format("cannot bind {}: {}", endpoint, e.what()));
+    }
+  }
+  log_->info("requests on {}, events on {}", bus.request_endpoint, bus.event_endpoint);
+}
+
+void Daemon::register_admin_route() {
+  Route& admin = router_.upsert(std::string(kAdminService));
+  admin.internal = true;
+  admin.state = RouteState::kRunning;
+  admin.version = PROJECT_VERSION;
+  admin.description = "the daemon itself: health, plugin list, message descriptors";
+  admin.methods["Health"] = {v1::HealthRequest::descriptor(), v1::HealthReply::descriptor()};
+  admin.methods["ListPlugins"] = {v1::ListPluginsRequest::descriptor(),
+                                  v1::ListPluginsReply::descriptor()};
+  admin.methods["GetDescriptors"] = {v1::GetDescriptorsRequest::descriptor(),
+                                     v1::GetDescriptorsReply::descriptor()};
+}
+
+void Daemon::start_plugin(const PluginConfig& pc) {
+  Route& route = router_.upsert(pc.name);
+  route.reason.clear();
+  route.methods.clear();
+  route.subscriptions.clear();
+  route.timeout_ms = pc.request_timeout_ms ? pc.request_timeout_ms : config_.bus.request_timeout_ms;
+  auto refuse = [&](const std::string& file, const std::string& why) {
+    route.state = RouteState::kFailed;
+    route.reason = why;
+    log_->error("plugin {} ({}) refused: {}", pc.name, file, why);
+  };
+
+  PluginLibrary library;
+  try {
+    library = loader_.load(pc, config_.plugin_dirs);
+  } catch (const LoadError& e) {
+    auto path = PluginLoader::resolve(pc, config_.plugin_dirs);
+    refuse(path.empty() ? pc.library : path, e.what());
+    return;
+  }
+  route.library = library.path;
+  route.version = library.version;
+  route.description = library.description;
+  for (const auto& [name, other] : router_.routes()) {
+    if (name != pc.name && !other.internal && other.library == library.path &&
+        (other.state == RouteState::kRunning || other.state == RouteState::kStarting)) {
+      refuse(library.path, fmt::format("duplicate: library already loaded as plugin '{}'", name));
+      return;
+    }
+  }
+
+  PluginRunner::Options opts;
+  opts.zmq = &zmq_;
+  opts.backend_endpoint = kBackendEndpoint;
+  opts.library = library;
+  opts.config = pc;
+  opts.default_tenant = config_.bus.tenant;
+  opts.hwm = config_.bus.plugin_hwm;
+  opts.linger_ms = config_.bus.linger_ms;
+  opts.event_types = &event_types_;
+  auto runner = std::make_unique<PluginRunner>(std::move(opts));
+  auto t0 = Clock::now();
+  std::string error = runner->start(std::chrono::milliseconds(config_.bus.start_timeout_ms));
+  if (!error.empty()) {
+    refuse(library.path, error);
+    if (error.rfind("start did not return", 0) == 0)
+      runners_[pc.name + "#abandoned"] = std::move(runner);
+    return;
+  }
+  route.methods = runner->methods();
+  route.subscriptions = runner->subscriptions();
+  route.state = RouteState::kStarting;  // until its hello arrives on the backend socket
+  runners_[pc.name] = std::move(runner);
+  log_->info("plugin {} {} started in {} ms ({} methods, {} subscriptions) from {}", pc.name,
+             library.version, elapsed_ms(t0), route.methods.size(), route.subscriptions.size(),
+             library.path);
+}
+
+void Daemon::stop_plugin(Route& route, const std::string& why) {
+  if (route.state != RouteState::kRunning && route.state != RouteState::kStarting) return;
+  log_->info("plugin {}: stopping ({})", route.name, why);
+  route.state = RouteState::kStopping;
+  route.reason = why;
+  std::array<zmq::const_buffer, 2> parts{zmq::buffer(route.name), zmq::buffer(frame::kStop)};
+  try {
+    // Blocking send: the stop must reach the plugin even behind a full queue.
+    zmq::send_multipart(backend_, parts);
+  } catch (const zmq::error_t& e) {
+    log_->error("plugin {}: cannot send stop: {}", route.name, e.what());
+  }
+}
+
+void Daemon::on_plugin_gone(Route& route) {
+  if (auto it = runners_.find(route.name); it != runners_.end()) {
+    it->second->join();
+    runners_.erase(it);
+  }
+  route.state = RouteState::kDisabled;
+  fail_backlog(route, v1::STATUS_CODE_PLUGIN_DISABLED,
+               fmt::format("plugin '{}' stopped", route.name));
+  // Requests still pending for it were answered before its bye (one queue, in order); any left
+  // are answered now rather than left to time out.
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.request.service == route.name) {
+      reply_error(it->second.request, v1::STATUS_CODE_PLUGIN_DISABLED,
+                  fmt::format("plugin '{}' stopped before replying", route.name));
+      deadlines_.erase({it->second.deadline, it->first});
+      it = pending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  log_->info("plugin {}: stopped", route.name);
+  if (restart_after_stop_.erase(route.name) && !stopping_) {
+    if (const auto* pc = config_.find_plugin(route.name); pc && pc->enabled) start_plugin(*pc);
+  }
+}
+
+void Daemon::fail_backlog(Route& route, v1::StatusCode code, const std::string& message) {
+  auto it = backlog_.find(route.name);
+  if (it == backlog_.end()) return;
+  for (auto& request : it->second) reply_error(request, code, message);
+  backlog_.erase(it);
+}
+
+int Daemon::run() {
+  bind_endpoints();
+  register_admin_route();
+  for (const auto& pc : config_.plugins) {
+    if (pc.enabled) {
+      start_plugin(pc);
+    } else {
+      Route& r = router_.upsert(pc.name);
+      r.state = RouteState::kDisabled;
+      r.reason = "disabled in config";
+    }
+  }
+
+  for (;;) {
+    auto now = Clock::now();
+    if (!ready_announced_) {
+      bool starting = false;
+      for (const auto& [name, route] : router_.routes())
+        starting |= route.state == RouteState::kStarting;
+      if (!starting) {
+        ready_announced_ = true;
+        notifier_.notify("READY=1\nSTATUS=serving");
+        std::size_t running = 0;
+        for (const auto& [name, route] : router_.routes())
+          running += !route.internal && route.state == RouteState::kRunning;
+        log_->info("ready in {} ms: {} plugin(s) running, config {}", elapsed_ms(started_at_),
+                   running, config_.source);
+      }
+    }
+    if (stopping_) {
+      if (!plugins_stopping_ && (pending_.empty() || now >= drain_deadline_)) {
+        for (auto& [id, p] : pending_) {
+          reply_error(p.request, v1::STATUS_CODE_SHUTTING_DOWN,
+                      "daemon stopped before the plugin replied");
+        }
+        pending_.clear();
+        deadlines_.clear();
+        plugins_stopping_ = true;
+        stop_deadline_ = now + std::chrono::milliseconds(config_.bus.shutdown_grace_ms);
+        for (auto& [name, route] : router_.routes()) {
+          if (!route.internal) stop_plugin(const_cast<Route&>(route), "daemon shutting down");
+        }
+      }
+      if (plugins_stopping_) {
+        bool any_live = false;
+        for (const auto& [name, route] : router_.routes()) {
+          any_live |= route.state == RouteState::kStopping || route.state == RouteState::kStarting;
+        }
+        if (!any_live || now >= stop_deadline_) break;
+      }
+    }
+
+    std::array<zmq::pollitem_t, 4> items{{{frontend_.handle(), 0, ZMQ_POLLIN, 0},
+                                          {backend_.handle(), 0, ZMQ_POLLIN, 0},
+                                          {events_.handle(), 0, ZMQ_POLLIN, 0},
+                                          {nullptr, signals_.fd(), ZMQ_POLLIN, 0}}};
+    auto timeout = next_timeout(now);
+    if (stopping_)
+      timeout =
+          std::min(timeout.value_or(std::chrono::milliseconds(50)), std::chrono::milliseconds(50));
+    zmq::poll(items.data(), items.size(), timeout.value_or(std::chrono::milliseconds(-1)));
+    if (items[3].revents & ZMQ_POLLIN) handle_signal();
+    if (items[1].revents & ZMQ_POLLIN) handle_backend();
+    if (items[0].revents & ZMQ_POLLIN) handle_frontend();
+    if (items[2].revents & ZMQ_POLLIN) {
+      // Subscription messages from external subscribers; XPUB tracks them itself.
+      zmq::message_t msg;
+      while (events_.recv(msg, zmq::recv_flags::dontwait)) {
+      }
+    }
+    expire_requests(Clock::now());
+  }
+
+  std::vector<std::string> stuck;
+  for (auto& [name, route] : router_.routes()) {
+    if (route.state == RouteState::kStopping || route.state == RouteState::kStarting)
+      stuck.push_back(name);
+  }
+  for (auto& [name, runner] : runners_) {
+    if (name.find('#') != std::string::npos) stuck.push_back(name);
+  }
+  if (!stuck.empty()) {
+    // A plugin thread is still inside plugin code; its sockets stay open, so terminating the
+    // ZeroMQ context would wait for it forever. Exit without destroying what it may touch.
+    log_->error("{} plugin(s) did not stop within {} ms (first: {}); exiting without waiting",
+                stuck.size(), config_.bus.shutdown_grace_ms, stuck.front());
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
+  runners_.clear();
+  log_->info("stopped after {} ms uptime; {} requests served", elapsed_ms(started_at_),
+             requests_total_);
+  return 0;
+}
+
+std::optional<std::chrono::milliseconds> Daemon::next_timeout(Clock::time_point now) const {
+  std::optional<std::chrono::milliseconds> t;
+  if (!deadlines_.empty()) {
+    auto until = deadlines_.begin()->first - now;
+    t = std::max(std::chrono::milliseconds(0), std::chrono::ceil<std::chrono::milliseconds>(until));
+  }
+  if (!ready_announced_)
+    t = std::min(t.value_or(std::chrono::milliseconds(10)), std::chrono::milliseconds(10));
+  return t;
+}
+
+void Daemon::handle_frontend() {
+  // Drain a bounded batch per wake-up so plugin replies and signals are not starved.
+  for (int i = 0; i < 256; ++i) {
+    std::vector<zmq::message_t> parts;
+    std::optional<std::size_t> n;
+    try {
+      n = zmq::recv_multipart(frontend_, std::back_inserter(parts), zmq::recv_flags::dontwait);
+    } catch (const zmq::error_t& e) {
+      log_->error("request socket: {}", e.what());
+      return;
+    }
+    if (!n) return;
+    handle_client_message(parts);
+  }
+}
+
+void Daemon::handle_client_message(std::vector<zmq::message_t>& parts) {
+  ClientRequest request;
+  request.identity = parts[0].to_string();
+  ++requests_total_;
+  // [identity, envelope] from a DEALER, [identity, "", envelope] from a REQ.
+  std::size_t body = 1;
+  if (parts.size() == 3 && parts[1].size() == 0) {
+    request.delimited = true;
+    body = 2;
+  }
+  if (parts.size() != body + 1) {
+    reply_error(request, v1::STATUS_CODE_MALFORMED_FRAME,
+                fmt::format("expected one envelope frame, got {} frames", parts.size() - 1));
+    return;
+  }
+  zmq::message_t& frame = parts[body];
+  if (frame.size() > config_.bus.max_frame_bytes) {
+    reply_error(request, v1::STATUS_CODE_OVERSIZED_FRAME,
+                fmt::format("frame of {} bytes exceeds bus.max_frame_bytes = {}", frame.size(),
+                            config_.bus.max_frame_bytes));
+    return;
+  }
+  v1::Envelope envelope;
+  if (!envelope.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) {
+    reply_error(request, v1::STATUS_CODE_MALFORMED_FRAME, "frame is not a coach.v1.Envelope");
+    return;
+  }
+  request.message_id = envelope.message_id();
+  if (envelope.kind() != v1::Envelope::KIND_REQUEST) {
+    reply_error(request, v1::STATUS_CODE_MALFORMED_FRAME, "envelope kind must be KIND_REQUEST");
+    return;
+  }
+  if (stopping_) {
+    reply_error(request, v1::STATUS_CODE_SHUTTING_DOWN, "coachd is shutting down");
+    return;
+  }
+  auto decision =
+      router_.resolve(envelope.service(), envelope.method(), envelope.payload().type_url());
+  if (!decision.route) {
+    reply_error(request, decision.code, decision.message);
+    return;
+  }
+  request.service = envelope.service();
+  request.method = envelope.method();
+  if (decision.route->internal) {
+    serve_admin(request, envelope);
+    return;
+  }
+  request.envelope = std::move(frame);
+  forward(*decision.route, std::move(request));
+}
+
+void Daemon::forward(Route& route, ClientRequest request) {
+  if (route.state == RouteState::kStarting) {
+    backlog_[route.name].push_back(std::move(request));
+    return;
+  }
+  ++route.requests_total;
+  const std::uint64_t seq = next_seq_++;
+  auto seq_bytes = encode_seq(seq);
+  try {
+    zmq::message_t to(route.name.data(), route.name.size());
+    zmq::message_t tag(frame::kRequest.data(), frame::kRequest.size());
+    zmq::message_t seq_msg(seq_bytes.data(), seq_bytes.size());
+    zmq::message_t tenant(config_.bus.tenant.data(), config_.bus.tenant.size());
+    zmq::message_t body;
+    body.copy(request.envelope);
+    if (!backend_.send(to, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
+      reply_error(request, v1::STATUS_CODE_OVERLOADED,
+                  fmt::format("plugin '{}' has {} requests queued; retry later", route.name,
+                              config_.bus.plugin_hwm));
+      return;
+    }
+    backend_.send(tag, zmq::send_flags::sndmore);
+    backend_.send(seq_msg, zmq::send_flags::sndmore);
+    backend_.send(tenant, zmq::send_flags::sndmore);
+    backend_.send(body, zmq::send_flags::none);
+  } catch (const zmq::error_t& e) {
+    reply_error(request, v1::STATUS_CODE_PLUGIN_DISABLED,
+                fmt::format("plugin '{}' is not connected: {}", route.name, e.what()));
+    return;
+  }
+  auto deadline = Clock::now() + std::chrono::milliseconds(route.timeout_ms);
+  deadlines_.emplace(deadline, seq);
+  pending_.emplace(seq, Pending{std::move(request), deadline});
+}
+
+void Daemon::handle_backend() {
+  for (int i = 0; i < 256; ++i) {
+    std::vector<zmq::message_t> parts;
+    if (!zmq::recv_multipart(backend_, std::back_inserter(parts), zmq::recv_flags::dontwait))
+      return;
+    if (parts.size() < 2) continue;
+    Route* route = router_.find(parts[0].to_string_view());
+    auto tag = parts[1].to_string_view();
+    if (tag == frame::kReply && parts.size() == 5) {
+      std::uint64_t seq = 0;
+      decode_seq(parts[2].to_string_view(), seq);
+      auto it = pending_.find(seq);
+      if (it == pending_.end()) {
+        ++replies_undeliverable_;
+        log_->debug("late reply from {} discarded (request timed out)", parts[0].to_string_view());
+        continue;
+      }
+      auto code = static_cast<v1::StatusCode>(std::atoi(parts[3].to_string().c_str()));
+      if (code != v1::STATUS_CODE_OK) count_error(code);
+      reply_to_client(it->second.request.identity, it->second.request.delimited,
+                      zmq::const_buffer(parts[4].data(), parts[4].size()));
+      deadlines_.erase({it->second.deadline, seq});
+      pending_.erase(it);
+    } else if (tag == frame::kEvent && parts.size() == 4) {
+      handle_event(route, parts);
+    } else if (tag == frame::kHello && route) {
+      if (route->state == RouteState::kStarting) {
+        route->state = RouteState::kRunning;
+        if (auto b = backlog_.find(route->name); b != backlog_.end()) {
+          auto queued = std::move(b->second);
+          backlog_.erase(b);
+          for (auto& request : queued) forward(*route, std::move(request));
+        }
+      }
+    } else if (tag == frame::kBye && route) {
+      on_plugin_gone(*route);
+    } else {
+      log_->error("unexpected {}-frame message '{}' from plugin {}", parts.size(), tag,
+                  parts[0].to_string_view());
+    }
+  }
+}
+
+void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
+  ++events_published_;
+  auto topic = parts[2].to_string_view();
+  router_.for_each_subscriber(topic, [&](Route& sub) {
+    std::array<zmq::const_buffer, 4> out{zmq::buffer(sub.name), zmq::buffer(frame::kEvent),
+                                         zmq::buffer(parts[2].data(), parts[2].size()),
+                                         zmq::buffer(parts[3].data(), parts[3].size())};
+    bool sent = false;
+    try {
+      sent = zmq::send_multipart(backend_, out, zmq::send_flags::dontwait).has_value();
+    } catch (const zmq::error_t&) {
+      sent = false;
+    }
+    if (!sent) {
+      ++sub.events_dropped;
+      ++events_dropped_plugins_;
+      log_->warn("event {} from {} dropped for plugin {}: its queue is full", topic,
+                 from ? from->name : std::string("?"), sub.name);
+    }
+  });
+  std::array<zmq::const_buffer, 2> external{zmq::buffer(parts[2].data(), parts[2].size()),
+                                            zmq::buffer(parts[3].data(), parts[3].size())};
+  try {
+    if (!zmq::send_multipart(events_, external, zmq::send_flags::dontwait))
+      ++events_dropped_external_;
+  } catch (const zmq::error_t&) {
+    ++events_dropped_external_;
+  }
+}
+
+void Daemon::expire_requests(Clock::time_point now) {
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    auto seq = deadlines_.begin()->second;
+    deadlines_.erase(deadlines_.begin());
+    auto it = pending_.find(seq);
+    if (it == pending_.end()) continue;
+    const auto& r = it->second.request;
+    const Route* route = router_.find(r.service);
+    reply_error(r, v1::STATUS_CODE_HANDLER_TIMEOUT,
+                fmt::format("plugin '{}' method '{}' did not reply within {} ms", r.service,
+                            r.method, route ? route->timeout_ms : 0));
+    pending_.erase(it);
+  }
+}
+
+void Daemon::handle_signal() {
+  while (auto sig = signals_.take()) {
+    if (*sig == SIGHUP) {
+      reload();
+    } else {
+      log_->info("{} received: shutting down", *sig == SIGINT ? "SIGINT" : "SIGTERM");
+      begin_shutdown();
+    }
+  }
+}
+
+void Daemon::begin_shutdown() {
+  if (stopping_) return;
+  stopping_ = true;
+  notifier_.notify("STOPPING=1\nSTATUS=stopping");
+  drain_deadline_ = Clock::now() + std::chrono::milliseconds(config_.bus.shutdown_grace_ms);
+}
+
+void Daemon::reload() {
+  if (stopping_) return;
+  notifier_.notify("RELOADING=1\nSTATUS=reloading");
+  auto done = [&] { notifier_.notify("READY=1\nSTATUS=serving"); };
+  if (config_path_.empty()) {
+    log_->info("SIGHUP: running on the embedded default config; nothing to re-read");
+    done();
+    return;
+  }
+  DaemonConfig next;
+  try {
+    next = load_config_file(config_path_);
+  } catch (const ConfigError& e) {
+    log_->error("SIGHUP: config refused, keeping the running one: {}", e.what());
+    done();
+    return;
+  }
+  if (next.bus.request_endpoint != config_.bus.request_endpoint ||
+      next.bus.event_endpoint != config_.bus.event_endpoint ||
+      next.bus.tenant != config_.bus.tenant ||
+      next.bus.max_frame_bytes != config_.bus.max_frame_bytes) {
+    log_->warn("SIGHUP: changes under bus: (endpoints, tenant, frame size) take effect at restart");
+    next.bus = config_.bus;
+  }
+  if (next.log.level != config_.log.level) set_log_level(next.log.level);
+  DaemonConfig previous = std::move(config_);
+  config_ = std::move(next);
+  ++config_generation_;
+
+  for (auto& [name, route] : router_.routes()) {
+    if (route.internal) continue;
+    auto& r = const_cast<Route&>(route);
+    const PluginConfig* now_cfg = config_.find_plugin(name);
+    const PluginConfig* old_cfg = previous.find_plugin(name);
+    bool live = r.state == RouteState::kRunning || r.state == RouteState::kStarting;
+    if (live && (!now_cfg || !now_cfg->enabled)) {
+      stop_plugin(r, now_cfg ? "disabled in config" : "removed from config");
+    } else if (live && old_cfg &&
+               (now_cfg->values != old_cfg->values || now_cfg->library != old_cfg->library ||
+                now_cfg->request_timeout_ms != old_cfg->request_timeout_ms)) {
+      restart_after_stop_.insert(name);
+      stop_plugin(r, "config changed; restarting");
+    } else if (!live && r.state != RouteState::kStopping && now_cfg && !now_cfg->enabled) {
+      r.state = RouteState::kDisabled;
+      r.reason = "disabled in config";
+    }
+  }
+  for (const auto& pc : config_.plugins) {
+    Route* r = router_.find(pc.name);
+    bool idle = !r || r->state == RouteState::kDisabled || r->state == RouteState::kFailed;
+    if (pc.enabled && idle) start_plugin(pc);
+  }
+  if (config_.find_plugin(std::string(kAdminService))) {
+    log_->warn("plugins.coachd is reserved for the daemon's own service and is ignored");
+  }
+  log_->info("SIGHUP: config {} applied (generation {})", config_path_, config_generation_);
+  done();
+}
+
+void Daemon::serve_admin(ClientRequest& request, const v1::Envelope& envelope) {
+  v1::Envelope reply;
+  if (request.method == "Health") {
+    v1::HealthReply h;
+    h.set_state(stopping_ ? "stopping" : "serving");
+    h.set_version(PROJECT_VERSION);
+    h.set_uptime_ms(elapsed_ms(started_at_));
+    for (const auto& [name, route] : router_.routes()) {
+      if (route.internal) continue;
+      if (route.state == RouteState::kRunning) h.set_plugins_running(h.plugins_running() + 1);
+      if (route.state == RouteState::kFailed) h.set_plugins_failed(h.plugins_failed() + 1);
+      if (route.state == RouteState::kDisabled) h.set_plugins_disabled(h.plugins_disabled() + 1);
+    }
+    h.set_requests_total(requests_total_);
+    for (const auto& [code, n] : errors_by_code_) {
+      (*h.mutable_errors_by_code())[status_name(static_cast<v1::StatusCode>(code))] = n;
+    }
+    h.set_requests_in_flight(pending_.size());
+    h.set_events_published(events_published_);
+    h.set_events_dropped_plugins(events_dropped_plugins_);
+    h.set_events_dropped_external(events_dropped_external_);
+    h.set_replies_undeliverable(replies_undeliverable_);
+    h.set_config_generation(config_generation_);
+    h.set_request_endpoint(config_.bus.request_endpoint);
+    h.set_event_endpoint(config_.bus.event_endpoint);
+    reply = make_reply(request.message_id, h);
+  } else if (request.method == "ListPlugins") {
+    v1::ListPluginsReply list;
+    for (const auto& [name, route] : router_.routes()) {
+      if (route.internal) continue;
+      auto* p = list.add_plugins();
+      p->set_name(name);
+      p->set_version(route.version);
+      p->set_description(route.description);
+      p->set_state(std::string(to_string(route.state)));
+      p->set_reason(route.reason);
+      p->set_library(route.library);
+      for (const auto& [m, types] : route.methods) {
+        auto* mi = p->add_methods();
+        mi->set_name(m);
+        mi->set_request_type(types.request_type->full_name());
+        mi->set_response_type(types.response_type->full_name());
+      }
+      for (const auto& s : route.subscriptions) p->add_subscriptions(s);
+      p->set_requests_total(route.requests_total);
+      p->set_events_dropped(route.events_dropped);
+    }
+    reply = make_reply(request.message_id, list);
+  } else {  // GetDescriptors; the router checked the method name
+    v1::GetDescriptorsRequest req;
+    envelope.payload().UnpackTo(&req);
+    v1::GetDescriptorsReply out;
+    std::set<std::string> seen;
+    bool found = req.service().empty();
+    for (const auto& [name, route] : router_.routes()) {
+      if (!req.service().empty() && name != req.service()) continue;
+      found = true;
+      for (const auto& [m, types] : route.methods) {
+        add_file(types.request_type->file(), *out.mutable_files(), seen);
+        add_file(types.response_type->file(), *out.mutable_files(), seen);
+        auto* mi = out.add_methods();
+        mi->set_name(name + "/" + m);
+        mi->set_request_type(types.request_type->full_name());
+        mi->set_response_type(types.response_type->full_name());
+      }
+    }
+    for (const auto& [topic, type] : event_types_.snapshot()) {
+      if (!req.service().empty() && topic.rfind(req.service() + ".", 0) != 0) continue;
+      add_file(type->file(), *out.mutable_files(), seen);
+      (*out.mutable_event_types())[topic] = type->full_name();
+    }
+    if (!found) {
+      reply_error(request, v1::STATUS_CODE_UNKNOWN_SERVICE,
+                  fmt::format("no plugin serves '{}'", req.service()));
+      return;
+    }
+    reply = make_reply(request.message_id, out);
+  }
+  auto bytes = reply.SerializeAsString();
+  reply_to_client(request.identity, request.delimited, zmq::buffer(bytes));
+}
+
+void Daemon::reply_error(const ClientRequest& request, v1::StatusCode code,
+                         const std::string& message) {
+  count_error(code);
+  log_->debug("request {} {}.{}: {}: {}", request.message_id, request.service, request.method,
+              status_name(code), message);
+  auto bytes = make_error_reply(request.message_id, code, message).SerializeAsString();
+  reply_to_client(request.identity, request.delimited, zmq::buffer(bytes));
+}
+
+void Daemon::reply_to_client(const std::string& identity, bool delimited,
+                             const zmq::const_buffer& body) {
+  try {
+    if (!frontend_.send(zmq::buffer(identity),
+                        zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
+      ++replies_undeliverable_;
+      return;
+    }
+    if (delimited) frontend_.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
+    frontend_.send(body, zmq::send_flags::none);
+  } catch (const zmq::error_t&) {
+    ++replies_undeliverable_;  // the client disconnected
+  }
+}
+
+void Daemon::count_error(v1::StatusCode code) { ++errors_by_code_[static_cast<int>(code)]; }
+
+}  // namespace coach::core

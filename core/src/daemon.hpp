@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+// Daemon: the broker at the centre of coachd. One thread (the caller of run()) owns every
+// socket but the plugins' own: the request ROUTER clients connect to, the inproc ROUTER the plugin
+// threads connect to, the event XPUB, and the signal fd. It routes requests to plugins and replies
+// back, enforces timeouts, fans events out, serves the "coachd" admin service, reloads the config
+// on SIGHUP and shuts down gracefully on SIGTERM/SIGINT.
+#pragma once
+
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "config.hpp"
+#include "event_types.hpp"
+#include "plugin_loader.hpp"
+#include "plugin_runner.hpp"
+#include "request_router.hpp"
+#include "service_notifier.hpp"
+#include "signal_watcher.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace coach::core {
+
+class Daemon {
+ public:
+  // config_path empty: the config came from the embedded default and SIGHUP re-reads nothing.
+  Daemon(DaemonConfig config, std::string config_path, SignalWatcher& signals);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Binds the endpoints, starts the enabled plugins and serves until SIGTERM or SIGINT.
+  // Returns the process exit code. Throws std::runtime_error when an endpoint cannot be bound.
+  int run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // A client request on its way to a plugin.
+  struct ClientRequest {
+    std::string identity;
+    bool delimited = false;  // REQ-style client: an empty frame before the envelope
+    std::string message_id;
+    std::string service;
+    std::string method;
+    zmq::message_t envelope;
+  };
+  struct Pending {
+    ClientRequest request;
+    Clock::time_point deadline;
+  };
+
+  void bind_endpoints();
+  void register_admin_route();
+  void start_plugin(const PluginConfig& pc);
+  void stop_plugin(Route& route, const std::string& why);
+  void on_plugin_gone(Route& route);
+  void fail_backlog(Route& route, v1::StatusCode code, const std::string& message);
+
+  void handle_frontend();
+  void handle_client_message(std::vector<zmq::message_t>& parts);
+  void handle_backend();
+  void handle_event(Route* from, std::vector<zmq::message_t>& parts);
+  void handle_signal();
+  void expire_requests(Clock::time_point now);
+  void forward(Route& route, ClientRequest request);
+  void serve_admin(ClientRequest& request, const v1::Envelope& envelope);
+  void reload();
+  void begin_shutdown();
+
+  void reply_error(const ClientRequest& request, v1::StatusCode code, const std::string& message);
+  void reply_to_client(const std::string& identity, bool delimited, const zmq::const_buffer& body);
+  void count_error(v1::StatusCode code);
+  std::optional<std::chrono::milliseconds> next_timeout(Clock::time_point now) const;
+
+  DaemonConfig config_;
+  std::string config_path_;
+  SignalWatcher& signals_;
+  std::shared_ptr<spdlog::logger> log_;
+  ServiceNotifier notifier_;
+
+  // Declared before the runners: libraries outlive every plugin object (see PluginLoader).
+  PluginLoader loader_;
+  EventTypes event_types_;
+  zmq::context_t zmq_;
+  zmq::socket_t frontend_;
+  zmq::socket_t backend_;
+  zmq::socket_t events_;
+  RequestRouter router_;
+  std::map<std::string, std::unique_ptr<PluginRunner>, std::less<>> runners_;
+  std::map<std::string, std::deque<ClientRequest>, std::less<>> backlog_;  // routes still starting
+  std::set<std::string> restart_after_stop_;
+
+  std::map<std::uint64_t, Pending> pending_;
+  std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;
+  std::uint64_t next_seq_ = 1;
+
+  Clock::time_point started_at_;
+  bool ready_announced_ = false;
+  bool stopping_ = false;
+  bool plugins_stopping_ = false;
+  Clock::time_point drain_deadline_;
+  Clock::time_point stop_deadline_;
+  std::uint64_t config_generation_ = 1;
+
+  std::uint64_t requests_total_ = 0;
+  std::map<int, std::uint64_t> errors_by_code_;
+  std::uint64_t events_published_ = 0;
+  std::uint64_t events_dropped_plugins_ = 0;
+  std::uint64_t events_dropped_external_ = 0;
+  std::uint64_t replies_undeliverable_ = 0;
+};
+
+}  // namespace coach::core

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "envelope.hpp"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+
+#include "fmt/format.h"
+
+namespace coach::core {
+
+std::string new_message_id() {
+  static std::atomic<std::uint64_t> counter{0};
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  return fmt::format("{:x}-{:x}", us, counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+void stamp_now(v1::Envelope& env) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+  env.mutable_sent_at()->set_seconds(ns / 1'000'000'000);
+  env.mutable_sent_at()->set_nanos(static_cast<std::int32_t>(ns % 1'000'000'000));
+}
+
+v1::Envelope make_request(std::string_view service, std::string_view method,
+                          const google::protobuf::Message& payload) {
+  v1::Envelope env;
+  env.set_kind(v1::Envelope::KIND_REQUEST);
+  env.set_message_id(new_message_id());
+  env.set_service(std::string(service));
+  env.set_method(std::string(method));
+  stamp_now(env);
+  env.mutable_payload()->PackFrom(payload);
+  return env;
+}
+
+v1::Envelope make_error_reply(std::string_view correlation_id, v1::StatusCode code,
+                              std::string message) {
+  v1::Envelope env;
+  env.set_kind(v1::Envelope::KIND_REPLY);
+  env.set_message_id(new_message_id());
+  env.set_correlation_id(std::string(correlation_id));
+  stamp_now(env);
+  env.mutable_status()->set_code(code);
+  env.mutable_status()->set_message(std::move(message));
+  return env;
+}
+
+v1::Envelope make_reply(std::string_view correlation_id, const google::protobuf::Message& payload) {
+  auto env = make_error_reply(correlation_id, v1::STATUS_CODE_OK, {});
+  env.mutable_payload()->PackFrom(payload);
+  return env;
+}
+
+std::string status_name(v1::StatusCode code) {
+  std::string name = v1::StatusCode_Name(code);
+  constexpr std::string_view kPrefix = "STATUS_CODE_";
+  if (name.rfind(kPrefix, 0) == 0) name.erase(0, kPrefix.size());
+  if (name.empty()) name = "CODE_" + std::to_string(static_cast<int>(code));
+  return name;
+}
+
+std::string_view type_name_of(std::string_view type_url) {
+  auto slash = type_url.rfind('/');
+  return slash == std::string_view::npos ? type_url : type_url.substr(slash + 1);
+}
+
+std::string encode_seq(std::uint64_t seq) {
+  std::string out(sizeof seq, '\0');
+  std::memcpy(out.data(), &seq, sizeof seq);
+  return out;
+}
+
+bool decode_seq(std::string_view bytes, std::uint64_t& seq) {
+  if (bytes.size() != sizeof seq) return false;
+  std::memcpy(&seq, bytes.data(), sizeof seq);
+  return true;
+}
+
+}  // namespace coach::core

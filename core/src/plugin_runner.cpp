@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "plugin_runner.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <future>
+#include <regex>
+
+#include "envelope.hpp"
+#include "logging.hpp"
+
+namespace coach::core {
+
+namespace {
+
+// The daemon's side of PluginContext. Lives in the plugin thread's State; used only there.
+class ContextImpl final : public PluginContext {
+ public:
+  ContextImpl(std::string name, ConfigSection config, std::string default_tenant,
+              EventTypes* event_types)
+      : name_(std::move(name)),
+        config_(std::move(config)),
+        logger_(make_logger(name_)),
+        default_tenant_(std::move(default_tenant)),
+        tenant_(default_tenant_),
+        event_types_(event_types) {}
+
+  v1::Status serve_binding(std::string_view method, MethodBinding binding) noexcept override {
+    static const std::regex method_re("[A-Za-z][A-Za-z0-9_]*");
+    if (!in_start_) return error(v1::STATUS_CODE_FAILED_PRECONDITION, "serve() only in start()");
+    std::string m(method);
+    if (!std::regex_match(m, method_re)) {
+      return error(v1::STATUS_CODE_INVALID_ARGUMENT,
+                   "method name '" + m + "' is not [A-Za-z][A-Za-z0-9_]*");
+    }
+    if (!binding.handler || !binding.request_type || !binding.response_type) {
+      return error(v1::STATUS_CODE_INVALID_ARGUMENT, "method '" + m + "' has no handler or types");
+    }
+    if (!methods_.emplace(m, std::move(binding)).second) {
+      return error(v1::STATUS_CODE_INVALID_ARGUMENT, "method '" + m + "' served twice");
+    }
+    return {};
+  }
+
+  v1::Status publish_message(std::string_view topic,
+                             const google::protobuf::Message& message) noexcept override {
+    try {
+      static const std::regex topic_re("[a-z0-9_]+(\\.[a-z0-9_]+)+");
+      std::string t(topic);
+      if (t.rfind(name_ + ".", 0) != 0 || !std::regex_match(t, topic_re)) {
+        return error(v1::STATUS_CODE_INVALID_ARGUMENT,
+                     "topic '" + t + "' must be '" + name_ + ".<event>' in [a-z0-9_.]");
+      }
+      if (std::this_thread::get_id() != thread_) {
+        return error(v1::STATUS_CODE_FAILED_PRECONDITION, "publish() off the plugin's thread");
+      }
+      v1::Envelope env;
+      env.set_kind(v1::Envelope::KIND_EVENT);
+      env.set_message_id(new_message_id());
+      env.set_topic(t);
+      env.set_tenant(tenant_);
+      stamp_now(env);
+      env.mutable_payload()->PackFrom(message);
+      event_types_->record(t, message.GetDescriptor());
+      const std::string bytes = env.SerializeAsString();
+      std::array<zmq::const_buffer, 3> parts{zmq::buffer(frame::kEvent), zmq::buffer(t),
+                                             zmq::buffer(bytes)};
+      if (!zmq::send_multipart(*socket_, parts)) {
+        return error(v1::STATUS_CODE_UNAVAILABLE, "event bus is not accepting events");
+      }
+      return {};
+    } catch (const std::exception& e) {
+      return error(v1::STATUS_CODE_INTERNAL, e.what());
+    }
+  }
+
+  v1::Status subscribe_events(std::string_view prefix, EventHandler handler) noexcept override {
+    if (!in_start_)
+      return error(v1::STATUS_CODE_FAILED_PRECONDITION, "subscribe() only in start()");
+    if (!handler) return error(v1::STATUS_CODE_INVALID_ARGUMENT, "subscribe() without a handler");
+    subscriptions_.emplace_back(std::string(prefix), std::move(handler));
+    return {};
+  }
+
+  const ConfigSection& config() const noexcept override { return config_; }
+  std::shared_ptr<spdlog::logger> logger() const noexcept override { return logger_; }
+  std::string_view name() const noexcept override { return name_; }
+
+  // Runner-side access.
+  std::map<std::string, MethodBinding, std::less<>> methods_;
+  std::vector<std::pair<std::string, EventHandler>> subscriptions_;
+  bool in_start_ = false;
+  std::thread::id thread_;
+  zmq::socket_t* socket_ = nullptr;
+
+  void set_tenant(std::string_view tenant) { tenant_.assign(tenant); }
+  void reset_tenant() { tenant_ = default_tenant_; }
+
+ private:
+  static v1::Status error(v1::StatusCode code, std::string message) {
+    v1::Status s;
+    s.set_code(code);
+    s.set_message(std::move(message));
+    return s;
+  }
+
+  std::string name_;
+  ConfigSection config_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::string default_tenant_;
+  std::string tenant_;
+  EventTypes* event_types_;
+};
+
+}  // namespace
+
+struct PluginRunner::State {
+  PluginRunner::Options options;
+  ContextImpl context;
+  std::promise<std::string> started;
+  std::atomic<bool> abandoned{false};
+  std::atomic<bool> finished{false};
+  std::shared_ptr<spdlog::logger> log;
+
+  explicit State(Options opts)
+      : options(std::move(opts)),
+        context(options.library.name, ConfigSection(options.library.name, options.config.values),
+                options.default_tenant, options.event_types),
+        log(make_logger("runner")) {}
+
+  void run();
+  void serve_request(zmq::socket_t& socket, std::vector<zmq::message_t>& parts);
+  void deliver_event(std::vector<zmq::message_t>& parts);
+};
+
+void PluginRunner::State::run() {
+  const std::string& name = options.library.name;
+  std::unique_ptr<PluginInstance> instance;
+  try {
+    zmq::socket_t socket(*options.zmq, zmq::socket_type::dealer);
+    socket.set(zmq::sockopt::routing_id, name);
+    socket.set(zmq::sockopt::linger, static_cast<int>(options.linger_ms));
+    socket.set(zmq::sockopt::sndhwm, static_cast<int>(options.hwm));
+    socket.set(zmq::sockopt::rcvhwm, static_cast<int>(options.hwm));
+    socket.connect(options.backend_endpoint);
+    context.socket_ = &socket;
+    context.thread_ = std::this_thread::get_id();
+
+    instance.reset(options.library.create());
+    std::string error;
+    bool ok = false;
+    if (!instance) {
+      error = "plugin factory returned null (out of memory?)";
+    } else {
+      context.in_start_ = true;
+      ok = instance->start(context, error);
+      context.in_start_ = false;
+      if (!ok) error = "start failed: " + error;
+    }
+    if (!ok) {
+      context.methods_.clear();
+      context.subscriptions_.clear();
+      instance.reset();
+      started.set_value(error.empty() ? "start failed" : error);
+      finished = true;
+      return;
+    }
+    started.set_value({});
+    if (abandoned) {
+      std::string ignored;
+      instance->stop(ignored);
+      finished = true;
+      return;
+    }
+    zmq::send_multipart(socket, std::array<zmq::const_buffer, 1>{zmq::buffer(frame::kHello)});
+
+    for (;;) {
+      std::vector<zmq::message_t> parts;
+      if (!zmq::recv_multipart(socket, std::back_inserter(parts))) continue;
+      if (parts.empty()) continue;
+      auto tag = parts[0].to_string_view();
+      if (tag == frame::kRequest) {
+        serve_request(socket, parts);
+      } else if (tag == frame::kEvent) {
+        deliver_event(parts);
+      } else if (tag == frame::kStop) {
+        break;
+      } else {
+        log->error("plugin {}: unexpected frame tag '{}' from broker", name, tag);
+      }
+    }
+    std::string error_on_stop;
+    instance->stop(error_on_stop);
+    instance.reset();
+    if (!error_on_stop.empty()) log->error("plugin {}: stop failed: {}", name, error_on_stop);
+    zmq::send_multipart(socket, std::array<zmq::const_buffer, 1>{zmq::buffer(frame::kBye)});
+  } catch (const std::exception& e) {
+    log->critical("plugin {}: thread ended by an error: {}", name, e.what());
+    if (instance) {
+      std::string ignored;
+      instance->stop(ignored);
+    }
+    try {
+      started.set_value(std::string("runner failed: ") + e.what());
+    } catch (const std::future_error&) {
+      // start() already reported success.
+    }
+  }
+  finished = true;
+}
+
+void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::message_t>& parts) {
+  if (parts.size() != 4) {
+    log->error("plugin {}: request with {} frames dropped", options.library.name, parts.size());
+    return;
+  }
+  v1::Envelope request;
+  v1::Envelope reply;
+  reply.set_kind(v1::Envelope::KIND_REPLY);
+  auto* status = reply.mutable_status();
+  if (!request.ParseFromArray(parts[3].data(), static_cast<int>(parts[3].size()))) {
+    status->set_code(v1::STATUS_CODE_MALFORMED_FRAME);
+    status->set_message("request does not parse");
+  } else {
+    reply.set_correlation_id(request.message_id());
+    auto it = context.methods_.find(request.method());
+    if (it == context.methods_.end()) {
+      status->set_code(v1::STATUS_CODE_UNKNOWN_METHOD);
+      status->set_message(
+          fmt::format("plugin '{}' has no method '{}'", options.library.name, request.method()));
+    } else {
+      RequestContext rc{parts[2].to_string_view(), request.message_id(), request.method()};
+      context.set_tenant(rc.tenant);
+      try {
+        it->second.handler(rc, request.payload(), *reply.mutable_payload(), *status);
+      } catch (...) {
+        // The SDK's handler wrapper catches everything; this guards a hand-written binding.
+        status->set_code(v1::STATUS_CODE_HANDLER_FAILED);
+        status->set_message("handler threw through the SDK wrapper");
+      }
+      context.reset_tenant();
+      if (status->code() != v1::STATUS_CODE_OK) {
+        reply.clear_payload();
+        status->set_message(fmt::format("plugin '{}' method '{}': {}", options.library.name,
+                                        request.method(), status->message()));
+      }
+    }
+  }
+  reply.set_message_id(new_message_id());
+  stamp_now(reply);
+  const auto code = std::to_string(static_cast<int>(status->code()));
+  const std::string bytes = reply.SerializeAsString();
+  std::array<zmq::const_buffer, 4> out{zmq::buffer(frame::kReply),
+                                       zmq::buffer(parts[1].data(), parts[1].size()),
+                                       zmq::buffer(code), zmq::buffer(bytes)};
+  zmq::send_multipart(socket, out);
+}
+
+void PluginRunner::State::deliver_event(std::vector<zmq::message_t>& parts) {
+  if (parts.size() != 3) return;
+  v1::Envelope env;
+  if (!env.ParseFromArray(parts[2].data(), static_cast<int>(parts[2].size()))) {
+    log->error("plugin {}: undecodable event on {}", options.library.name,
+               parts[1].to_string_view());
+    return;
+  }
+  Event event{env.topic(), env.tenant(), env.payload()};
+  context.set_tenant(env.tenant());
+  for (auto& [prefix, handler] : context.subscriptions_) {
+    if (env.topic().rfind(prefix, 0) != 0) continue;
+    try {
+      handler(event);
+    } catch (const std::exception& e) {
+      log->error("plugin {}: event {}: {}", options.library.name, env.topic(), e.what());
+    } catch (...) {
+      log->error("plugin {}: event {}: unknown exception", options.library.name, env.topic());
+    }
+  }
+  context.reset_tenant();
+}
+
+PluginRunner::PluginRunner(Options options)
+    : name_(options.library.name), state_(std::make_shared<State>(std::move(options))) {}
+
+PluginRunner::~PluginRunner() {
+  if (!thread_.joinable()) return;
+  if (state_->finished) {
+    thread_.join();
+  } else {
+    state_->abandoned = true;
+    thread_.detach();  // the thread holds state_ alive; it ends when the plugin code returns
+  }
+}
+
+std::string PluginRunner::start(std::chrono::milliseconds timeout) {
+  auto result = state_->started.get_future();
+  thread_ = std::thread([state = state_] { state->run(); });
+  if (result.wait_for(timeout) != std::future_status::ready) {
+    state_->abandoned = true;
+    return fmt::format("start did not return within {} ms", timeout.count());
+  }
+  auto error = result.get();
+  if (!error.empty()) join();
+  return error;
+}
+
+std::map<std::string, MethodRoute, std::less<>> PluginRunner::methods() const {
+  std::map<std::string, MethodRoute, std::less<>> out;
+  for (const auto& [name, binding] : state_->context.methods_) {
+    out.emplace(name, MethodRoute{binding.request_type, binding.response_type});
+  }
+  return out;
+}
+
+std::vector<std::string> PluginRunner::subscriptions() const {
+  std::vector<std::string> out;
+  for (const auto& [prefix, handler] : state_->context.subscriptions_) out.push_back(prefix);
+  return out;
+}
+
+void PluginRunner::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace coach::core

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+// Where coachd puts its sockets and finds its plugins, shared by the daemon and its clients.
+#pragma once
+
+#include <string>
+
+namespace coach::core {
+
+// $RUNTIME_DIRECTORY (systemd), else $XDG_RUNTIME_DIR/coachd, else /tmp/coachd-<uid>.
+std::string runtime_dir();
+// Directory of the running executable.
+std::string executable_dir();
+// Replaces $ORIGIN (executable dir) and $RUNTIME_DIR in text.
+std::string expand_path_variables(const std::string& text);
+// The request and event endpoints of the embedded default config.
+std::string default_request_endpoint();
+std::string default_event_endpoint();
+// Creates the directory of an ipc:// endpoint (mode 0750). No-op for other transports.
+void prepare_ipc_endpoint(const std::string& endpoint);
+
+}  // namespace coach::core

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs, idempotently, every Debian 12 package coachd needs to build, test and run.
+# Usage: deploy/install-deps.sh [--runtime-only]
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake ninja-build pkg-config ccache git
+  libzmq3-dev cppzmq-dev
+  libprotobuf-dev protobuf-compiler
+  libboost-dev libboost-filesystem-dev
+  libspdlog-dev libfmt-dev
+  libyaml-cpp-dev libcli11-dev
+  libgtest-dev libgmock-dev
+  procps python3
+)
+
+missing=()
+for p in "${build_pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#build_pkgs[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

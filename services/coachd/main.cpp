@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// coachd: the coaching engine's daemon. Foreground process; logs to stderr (and a file if set).
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "config.hpp"
+#include "daemon.hpp"
+#include "logging.hpp"
+#include "signal_watcher.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"coachd: plugin-based sales-coaching engine (daemon)"};
+  std::string config_path;
+  std::string check_path;
+  bool print_default = false;
+  app.add_option("-c,--config", config_path,
+                 "Config file (default: the embedded deploy/coachd.yaml)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--check-config", check_path,
+                 "Validate a config file and exit (0 valid, 1 invalid)");
+  app.add_flag("--print-default-config", print_default,
+               "Print the embedded default config and exit");
+  app.set_version_flag("--version", std::string("coachd ") + PROJECT_VERSION);
+  CLI11_PARSE(app, argc, argv);
+
+  if (print_default) {
+    std::fputs(coach::core::default_config_text().c_str(), stdout);
+    return 0;
+  }
+  if (!check_path.empty()) {
+    try {
+      auto cfg = coach::core::load_config_file(check_path);
+      std::fprintf(
+          stdout, "%s: valid (%zu plugin(s), %zu enabled)\n", check_path.c_str(),
+          cfg.plugins.size(),
+          static_cast<std::size_t>(std::count_if(cfg.plugins.begin(), cfg.plugins.end(),
+                                                 [](const auto& p) { return p.enabled; })));
+      return 0;
+    } catch (const coach::core::ConfigError& e) {
+      std::fprintf(stderr, "coachd: invalid config: %s\n", e.what());
+      return 1;
+    }
+  }
+
+  coach::core::DaemonConfig config;
+  try {
+    config = config_path.empty() ? coach::core::default_config()
+                                 : coach::core::load_config_file(config_path);
+  } catch (const coach::core::ConfigError& e) {
+    std::fprintf(stderr, "coachd: invalid config: %s\n", e.what());
+    return 1;
+  }
+  coach::core::configure_logging(config.log);
+  auto log = coach::core::make_logger("coachd");
+  try {
+    // Before any thread exists, so every thread inherits the blocked signal mask.
+    coach::core::SignalWatcher signals;
+    coach::core::Daemon daemon(std::move(config), config_path, signals);
+    log->info("coachd {} starting (pid {})", PROJECT_VERSION, ::getpid());
+    int code = daemon.run();
+    spdlog::shutdown();
+    return code;
+  } catch (const std::exception& e) {
+    log->critical("fatal: {}", e.what());
+    spdlog::shutdown();
+    return 1;
+  }
+}
