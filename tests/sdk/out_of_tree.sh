@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the SDK from a build tree, builds examples/hello_plugin against it with
+# find_package(coach), loads the result into a real coachd and calls it through coachctl.
+set -euo pipefail
+build_dir=$1
+src_dir=$2
+work=$(mktemp -d)
+pid=""
+cleanup() { if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
+trap cleanup EXIT
+
+cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
+cmake -S "$src_dir/examples/hello_plugin" -B "$work/build" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$work/build" >/dev/null
+test -f "$work/build/hello.so"
+
+cat >"$work/coachd.yaml" <<YAML
+bus:
+  request_endpoint: ipc://$work/req.sock
+  event_endpoint: ipc://$work/ev.sock
+plugin_dirs: [$work/build]
+plugins:
+  hello: {}
+YAML
+"$work/prefix/bin/coachd" --config "$work/coachd.yaml" 2>"$work/coachd.log" &
+pid=$!
+for _ in $(seq 100); do
+  "$work/prefix/bin/coachctl" -e "ipc://$work/req.sock" -t 200 health >/dev/null 2>&1 && break
+  sleep 0.1
+done
+out=$("$work/prefix/bin/coachctl" -e "ipc://$work/req.sock" call hello Greet '{"name":"Ada"}')
+echo "$out"
+grep -q '"greeting":"Hello, Ada, from default"' <<<"$out"
+kill -TERM "$pid"
+wait "$pid"
+pid=""
+echo "out-of-tree plugin built against the installed SDK and served by coachd"

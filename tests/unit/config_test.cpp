@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "config.hpp"
+
+#include "coach/config_section.hpp"
+
+#include <gtest/gtest.h>
+
+namespace coach::core {
+
+namespace {
+DaemonConfig parse(const std::string& text) { return parse_config(text, "test.yaml", "/base"); }
+
+void expect_error(const std::string& text, const std::string& key, int line) {
+  try {
+    parse(text);
+    FAIL() << "expected ConfigError for key " << key;
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.key(), key) << e.what();
+    EXPECT_EQ(e.line(), line) << e.what();
+    EXPECT_NE(std::string(e.what()).find("test.yaml:" + std::to_string(line)), std::string::npos)
+        << e.what();
+  }
+}
+}  // namespace
+
+TEST(Config, EmptyFileGivesDefaults) {
+  auto cfg = parse("");
+  EXPECT_EQ(cfg.log.level, "info");
+  EXPECT_EQ(cfg.bus.max_frame_bytes, 1u << 20);
+  EXPECT_EQ(cfg.bus.request_timeout_ms, 5000u);
+  EXPECT_EQ(cfg.bus.request_endpoint.rfind("ipc://", 0), 0u);
+  EXPECT_TRUE(cfg.plugins.empty());
+}
+
+TEST(Config, EmbeddedDefaultIsValidAndEnablesEcho) {
+  auto cfg = default_config();
+  const auto* echo = cfg.find_plugin("echo");
+  ASSERT_NE(echo, nullptr);
+  EXPECT_TRUE(echo->enabled);
+  EXPECT_EQ(echo->library, "echo.so");
+  ASSERT_EQ(cfg.plugin_dirs.size(), 1u);
+  EXPECT_EQ(cfg.plugin_dirs[0].find("$ORIGIN"), std::string::npos);
+}
+
+TEST(Config, UnknownTopLevelKeyNamesKeyAndLine) {
+  expect_error("log:\n  level: info\nbogus: 1\n", "bogus", 3);
+}
+
+TEST(Config, UnknownNestedKeyNamesFullPath) {
+  expect_error("bus:\n  request_timeout_ms: 10\n  request_timout: 5\n", "bus.request_timout", 3);
+}
+
+TEST(Config, OutOfRangeNumberIsRefused) {
+  expect_error("bus:\n  max_frame_bytes: 10\n", "bus.max_frame_bytes", 2);
+}
+
+TEST(Config, NonNumberIsRefused) { expect_error("bus:\n  linger_ms: soon\n", "bus.linger_ms", 2); }
+
+TEST(Config, BadLogLevelIsRefused) { expect_error("log:\n  level: loud\n", "log.level", 2); }
+
+TEST(Config, BadEndpointIsRefused) {
+  expect_error("bus:\n  request_endpoint: http://x\n", "bus.request_endpoint", 2);
+}
+
+TEST(Config, BadPluginNameIsRefused) {
+  expect_error("plugins:\n  Bad-Name: {}\n", "plugins.Bad-Name", 2);
+}
+
+TEST(Config, UnknownPluginKeyIsRefused) {
+  expect_error("plugins:\n  echo:\n    enabled: true\n    colour: red\n", "plugins.echo.colour", 4);
+}
+
+TEST(Config, SyntaxErrorNamesLine) {
+  try {
+    parse("bus:\n  tenant: [unclosed\n");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_GE(e.line(), 2);
+  }
+}
+
+TEST(Config, PluginSectionIsFlattenedAndLibraryDefaults) {
+  auto cfg = parse(
+      "plugin_dirs: [plugins, /abs]\n"
+      "plugins:\n"
+      "  good:\n"
+      "    request_timeout_ms: 250\n"
+      "    config:\n"
+      "      suffix: '!'\n"
+      "      limits: {reopen: 3}\n"
+      "      words: [a, b]\n"
+      "  slow:\n"
+      "    enabled: false\n");
+  ASSERT_EQ(cfg.plugins.size(), 2u);
+  EXPECT_EQ(cfg.plugin_dirs[0], "/base/plugins");
+  EXPECT_EQ(cfg.plugin_dirs[1], "/abs");
+  const auto& good = cfg.plugins[0];
+  EXPECT_EQ(good.library, "good.so");
+  EXPECT_EQ(good.request_timeout_ms, 250u);
+  EXPECT_EQ(good.values.at("suffix"), "!");
+  EXPECT_EQ(good.values.at("limits.reopen"), "3");
+  EXPECT_EQ(good.values.at("words.1"), "b");
+  EXPECT_EQ(good.top_keys, (std::vector<std::string>{"suffix", "limits", "words"}));
+  EXPECT_FALSE(cfg.plugins[1].enabled);
+}
+
+TEST(ConfigSection, TypedGettersAndTypeErrors) {
+  ConfigSection s(
+      "good", {{"n", "3"}, {"x", "1.5"}, {"b", "yes"}, {"w.0", "a"}, {"w.1", "b"}, {"bad", "x"}});
+  EXPECT_EQ(s.get_int("n", 0), 3);
+  EXPECT_EQ(s.get_int("missing", 7), 7);
+  EXPECT_DOUBLE_EQ(s.get_double("x", 0), 1.5);
+  EXPECT_TRUE(s.get_bool("b", false));
+  EXPECT_EQ(s.get_list("w"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(s.has("w"));
+  EXPECT_THROW(s.get_int("bad", 0), coach::Error);
+  try {
+    s.get_bool("bad", false);
+  } catch (const coach::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("plugins.good.config.bad"), std::string::npos);
+  }
+}
+
+}  // namespace coach::core

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "plugin_loader.hpp"
+
+#include <gtest/gtest.h>
+
+namespace coach::core {
+
+namespace {
+PluginConfig entry(const std::string& name, const std::string& library = "") {
+  PluginConfig pc;
+  pc.name = name;
+  pc.library = library.empty() ? name + ".so" : library;
+  return pc;
+}
+const std::vector<std::string> kDirs{"/nonexistent", COACH_FIXTURE_DIR};
+
+std::string load_error(PluginLoader& loader, const PluginConfig& pc) {
+  try {
+    loader.load(pc, kDirs);
+  } catch (const LoadError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(PluginLoader, LoadsGoodPluginAndReadsManifestWithoutConstructing) {
+  PluginLoader loader;
+  auto lib = loader.load(entry("good"), kDirs);
+  EXPECT_EQ(lib.name, "good");
+  EXPECT_EQ(lib.version, "0.0.1");
+  EXPECT_EQ(lib.config_keys, (std::vector<std::string>{"suffix"}));
+  EXPECT_NE(lib.path.find(COACH_FIXTURE_DIR), std::string::npos);
+  ASSERT_NE(lib.create, nullptr);
+  std::unique_ptr<PluginInstance> instance(lib.create());
+  EXPECT_NE(instance, nullptr);
+}
+
+TEST(PluginLoader, LoadingTwiceReusesTheLibrary) {
+  PluginLoader loader;
+  auto a = loader.load(entry("good"), kDirs);
+  auto b = loader.load(entry("good"), kDirs);
+  EXPECT_EQ(a.create, b.create);
+}
+
+TEST(PluginLoader, RefusesMissingFileNamingDirectories) {
+  PluginLoader loader;
+  auto err = load_error(loader, entry("absent"));
+  EXPECT_NE(err.find("absent.so not found"), std::string::npos) << err;
+  EXPECT_NE(err.find("/nonexistent"), std::string::npos) << err;
+}
+
+TEST(PluginLoader, RefusesLibraryWithoutEntryPoints) {
+  PluginLoader loader;
+  auto err = load_error(loader, entry("no_symbol"));
+  EXPECT_NE(err.find("missing symbol coach_plugin_abi_version"), std::string::npos) << err;
+}
+
+TEST(PluginLoader, RefusesWrongAbiVersion) {
+  PluginLoader loader;
+  auto err = load_error(loader, entry("wrong_abi"));
+  EXPECT_NE(err.find("ABI version 42"), std::string::npos) << err;
+}
+
+TEST(PluginLoader, RefusesNameThatDiffersFromConfigEntry) {
+  PluginLoader loader;
+  auto err = load_error(loader, entry("other", "good.so"));
+  EXPECT_NE(err.find("declares plugin 'good'"), std::string::npos) << err;
+}
+
+TEST(PluginLoader, RefusesConfigKeyThePluginDoesNotAccept) {
+  PluginLoader loader;
+  auto pc = entry("good");
+  pc.top_keys = {"suffix", "sufix"};
+  pc.line = 12;
+  auto err = load_error(loader, pc);
+  EXPECT_NE(err.find("plugins.good.config.sufix (line 12)"), std::string::npos) << err;
+  EXPECT_NE(err.find("accepts: suffix"), std::string::npos) << err;
+}
+
+TEST(PluginLoader, RefusesFileThatIsNotASharedLibrary) {
+  PluginLoader loader;
+  auto err = load_error(loader, entry("junk", std::string(COACH_SOURCE_DIR) + "/CMakeLists.txt"));
+  EXPECT_NE(err.find("cannot load"), std::string::npos) << err;
+}
+
+}  // namespace coach::core
