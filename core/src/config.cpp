@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <regex>
 #include <set>
 #include <sstream>
 
+#include "names.hpp"
 #include "runtime_paths.hpp"
 
 namespace coach::core {
@@ -121,11 +121,6 @@ class ConfigReader {
   std::string source_;
 };
 
-const std::regex& plugin_name_pattern() {
-  static const std::regex re("[a-z][a-z0-9_]*");
-  return re;
-}
-
 void check_endpoint(const ConfigReader& r, const YAML::Node& node, const std::string& key,
                     const std::string& value) {
   for (const char* scheme : {"ipc://", "tcp://", "inproc://"}) {
@@ -188,7 +183,7 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
     endpoint("event_endpoint", cfg.bus.event_endpoint);
     if (bus["tenant"]) {
       cfg.bus.tenant = r.scalar(bus["tenant"], "bus.tenant");
-      if (!std::regex_match(cfg.bus.tenant, plugin_name_pattern())) {
+      if (!is_plugin_name(cfg.bus.tenant)) {
         r.fail(bus["tenant"], "bus.tenant", "expected [a-z][a-z0-9_]*");
       }
     }
@@ -226,7 +221,7 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
       pc.name = kv.first.as<std::string>();
       pc.line = kv.first.Mark().line + 1;
       std::string path = "plugins." + pc.name;
-      if (!std::regex_match(pc.name, plugin_name_pattern())) {
+      if (!is_plugin_name(pc.name)) {
         r.fail(kv.first, path, "plugin names are [a-z][a-z0-9_]*");
       }
       const YAML::Node& body = kv.second;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "plugin_loader.hpp"
 
+#include "names.hpp"
+
 #include <fmt/format.h>
 #include <boost/dll/shared_library_load_mode.hpp>
 
@@ -8,7 +10,6 @@
 
 #include <cstring>
 #include <filesystem>
-#include <regex>
 
 namespace coach::core {
 
@@ -28,8 +29,7 @@ std::string PluginLoader::resolve(const PluginConfig& config,
 }
 
 void PluginLoader::check_manifest(const PluginManifest& m, const PluginConfig& config) {
-  static const std::regex name_re("[a-z][a-z0-9_]*");
-  if (m.name == nullptr || !std::regex_match(m.name, name_re)) {
+  if (m.name == nullptr || !is_plugin_name(m.name)) {
     throw LoadError("manifest name is missing or not [a-z][a-z0-9_]*");
   }
   if (m.version == nullptr || *m.version == '\0') throw LoadError("manifest has no version");

@@ -6,10 +6,10 @@
 
 #include <atomic>
 #include <future>
-#include <regex>
 
 #include "envelope.hpp"
 #include "logging.hpp"
+#include "names.hpp"
 
 namespace coach::core {
 
@@ -28,10 +28,9 @@ class ContextImpl final : public PluginContext {
         event_types_(event_types) {}
 
   v1::Status serve_binding(std::string_view method, MethodBinding binding) noexcept override {
-    static const std::regex method_re("[A-Za-z][A-Za-z0-9_]*");
     if (!in_start_) return error(v1::STATUS_CODE_FAILED_PRECONDITION, "serve() only in start()");
     std::string m(method);
-    if (!std::regex_match(m, method_re)) {
+    if (!is_method_name(m)) {
       return error(v1::STATUS_CODE_INVALID_ARGUMENT,
                    "method name '" + m + "' is not [A-Za-z][A-Za-z0-9_]*");
     }
@@ -47,9 +46,8 @@ class ContextImpl final : public PluginContext {
   v1::Status publish_message(std::string_view topic,
                              const google::protobuf::Message& message) noexcept override {
     try {
-      static const std::regex topic_re("[a-z0-9_]+(\\.[a-z0-9_]+)+");
       std::string t(topic);
-      if (t.rfind(name_ + ".", 0) != 0 || !std::regex_match(t, topic_re)) {
+      if (t.rfind(name_ + ".", 0) != 0 || !is_topic(t)) {
         return error(v1::STATUS_CODE_INVALID_ARGUMENT,
                      "topic '" + t + "' must be '" + name_ + ".<event>' in [a-z0-9_.]");
       }

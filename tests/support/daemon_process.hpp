@@ -83,7 +83,9 @@ class DaemonProcess {
  public:
   // plugins_yaml is the text under "plugins:" (indented two spaces); bus_extra lines go under
   // "bus:".
-  DaemonProcess(const std::string& plugins_yaml, const std::string& bus_extra = "") {
+  DaemonProcess(const std::string& plugins_yaml, const std::string& bus_extra = "",
+                std::string log_level = "debug")
+      : log_level_(std::move(log_level)) {
     request_endpoint_ = "ipc://" + dir_.file("req.sock");
     event_endpoint_ = "ipc://" + dir_.file("ev.sock");
     write_config(plugins_yaml, bus_extra);
@@ -105,11 +107,11 @@ class DaemonProcess {
   }
 
   void write_config(const std::string& plugins_yaml, const std::string& bus_extra = "") {
-    std::string text = "log:\n  level: debug\nbus:\n  request_endpoint: " + request_endpoint_ +
-                       "\n  event_endpoint: " + event_endpoint_ + "\n" + bus_extra +
-                       "plugin_dirs:\n  - " COACH_FIXTURE_DIR "\n  - " COACH_PLUGIN_DIR
-                       "\nplugins:\n" +
-                       plugins_yaml;
+    std::string text =
+        "log:\n  level: " + log_level_ + "\nbus:\n  request_endpoint: " + request_endpoint_ +
+        "\n  event_endpoint: " + event_endpoint_ + "\n" + bus_extra +
+        "plugin_dirs:\n  - " COACH_FIXTURE_DIR "\n  - " COACH_PLUGIN_DIR "\nplugins:\n" +
+        plugins_yaml;
     write_file(config_path(), text);
   }
 
@@ -170,6 +172,7 @@ class DaemonProcess {
   }
 
  private:
+  std::string log_level_;
   TempDir dir_;
   std::string request_endpoint_;
   std::string event_endpoint_;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds coachd (release preset), starts it on the embedded default
+# config (deploy/coachd.yaml), shows it serving, and keeps it in the foreground until Ctrl-C.
+#   --detach   leave coachd running in the background and print how to stop it
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+detach=0
+for arg in "$@"; do
+  case "$arg" in
+    --detach) detach=1 ;;
+    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "quickstart: unknown option $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+./deploy/install-deps.sh
+export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
+echo "== building (release preset)"
+t0=$(date +%s)
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)" --target coachd coachctl echo
+echo "== built in $(( $(date +%s) - t0 )) s"
+
+bin=build/release/bin
+runtime="${XDG_RUNTIME_DIR:+$XDG_RUNTIME_DIR/coachd}"
+runtime="${RUNTIME_DIRECTORY:-${runtime:-/tmp/coachd-$(id -u)}}"
+mkdir -p "$runtime"
+log="$runtime/coachd.log"
+
+if [ -f "$runtime/coachd.pid" ] && kill -0 "$(cat "$runtime/coachd.pid")" 2>/dev/null; then
+  echo "== stopping the coachd started earlier (pid $(cat "$runtime/coachd.pid"))"
+  kill -TERM "$(cat "$runtime/coachd.pid")"
+  sleep 1
+fi
+
+echo "== starting coachd on the embedded default config (log: $log)"
+if [ "$detach" = 1 ]; then
+  setsid "$bin/coachd" >"$log" 2>&1 < /dev/null &
+else
+  "$bin/coachd" 2> >(tee "$log" >&2) &
+fi
+pid=$!
+echo "$pid" > "$runtime/coachd.pid"
+
+for _ in $(seq 100); do
+  if "$bin/coachctl" --timeout 200 health >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then echo "quickstart: coachd exited; see $log" >&2; exit 1; fi
+  sleep 0.1
+done
+
+run() { echo; echo "\$ coachctl $*"; "$bin/coachctl" "$@"; }
+run health
+run plugins
+run call echo Echo '{"text":"hello coachd"}'
+
+if [ "$detach" = 1 ]; then
+  echo
+  echo "coachd is running in the background (pid $pid, log $log)."
+  echo "Stop it with:  kill -TERM $pid    (or: kill -TERM \$(cat $runtime/coachd.pid))"
+  exit 0
+fi
+
+echo
+echo "coachd is serving in the foreground (pid $pid). Press Ctrl-C to stop it."
+trap 'echo; echo "== stopping coachd"; kill -TERM "$pid" 2>/dev/null || true' INT TERM
+set +e
+wait "$pid"
+wait "$pid" 2>/dev/null
+code=$?
+rm -f "$runtime/coachd.pid"
+echo "== coachd exited with code $code"

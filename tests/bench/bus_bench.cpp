@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: Apache-2.0
+// Request round trip client -> coachd -> echo plugin -> client over ipc, next to a raw ZeroMQ
+// DEALER/ROUTER echo of the same bytes measured in the same run. Prints p50/p99 latency and
+// pipelined requests/s for both, the ratios, and coachd's time to READY and resident memory.
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "bus_client.hpp"
+#include "coach/v1/echo.pb.h"
+#include "daemon_process.hpp"
+#include "envelope.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+struct Figures {
+  double p50_us = 0;
+  double p99_us = 0;
+  double rps = 0;
+};
+
+double percentile(std::vector<double>& v, double p) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+// Sequential round trips for latency, then a window of requests in flight for throughput.
+Figures measure(zmq::socket_t& s, const std::string& payload, int sequential, int pipelined,
+                int window) {
+  Figures f;
+  zmq::message_t reply;
+  for (int i = 0; i < 200; ++i) {  // warm-up
+    s.send(zmq::buffer(payload), zmq::send_flags::none);
+    (void)s.recv(reply);
+  }
+  std::vector<double> lat;
+  lat.reserve(static_cast<std::size_t>(sequential));
+  for (int i = 0; i < sequential; ++i) {
+    auto t0 = Clock::now();
+    s.send(zmq::buffer(payload), zmq::send_flags::none);
+    (void)s.recv(reply);
+    lat.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  f.p50_us = percentile(lat, 0.50);
+  f.p99_us = percentile(lat, 0.99);
+  auto t0 = Clock::now();
+  int sent = 0, received = 0;
+  while (received < pipelined) {
+    while (sent < pipelined && sent - received < window) {
+      s.send(zmq::buffer(payload), zmq::send_flags::none);
+      ++sent;
+    }
+    (void)s.recv(reply);
+    ++received;
+  }
+  f.rps = pipelined / std::chrono::duration<double>(Clock::now() - t0).count();
+  return f;
+}
+
+std::uint64_t rss_kib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"coach_bus_bench: coachd request round trip against a raw ZeroMQ echo"};
+  int sequential = 20000, pipelined = 200000, window = 64, text_bytes = 64;
+  app.add_option("--sequential", sequential, "Sequential round trips for latency")
+      ->capture_default_str();
+  app.add_option("--pipelined", pipelined, "Requests for the throughput run")
+      ->capture_default_str();
+  app.add_option("--window", window, "Requests in flight in the throughput run")
+      ->capture_default_str();
+  app.add_option("--text-bytes", text_bytes, "Size of the echoed text")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  coach::v1::echo::EchoRequest req;
+  req.set_text(std::string(static_cast<std::size_t>(text_bytes), 'x'));
+  const std::string payload = coach::core::make_request("echo", "Echo", req).SerializeAsString();
+  fmt::print("payload: {} byte envelope; {} sequential, {} pipelined (window {})\n", payload.size(),
+             sequential, pipelined, window);
+
+  // Baseline: raw DEALER/ROUTER echo over ipc, one server thread.
+  coach::testing::TempDir dir;
+  const std::string raw_ep = "ipc://" + dir.file("raw.sock");
+  zmq::context_t ctx(1);
+  std::atomic<bool> stop{false};
+  std::thread server([&] {
+    zmq::socket_t router(ctx, zmq::socket_type::router);
+    router.set(zmq::sockopt::linger, 0);
+    router.set(zmq::sockopt::rcvtimeo, 100);
+    router.bind(raw_ep);
+    while (!stop) {
+      std::vector<zmq::message_t> parts;
+      try {
+        if (!zmq::recv_multipart(router, std::back_inserter(parts))) continue;
+      } catch (const zmq::error_t&) {
+        break;
+      }
+      zmq::send_multipart(router, parts);
+    }
+  });
+  Figures raw;
+  {
+    zmq::socket_t s(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.connect(raw_ep);
+    raw = measure(s, payload, sequential, pipelined, window);
+  }
+  stop = true;
+  server.join();
+
+  // coachd with the default config's plugins (echo), info logging as shipped.
+  coach::testing::DaemonProcess daemon("  echo: {}\n", "", "info");
+  auto t0 = Clock::now();
+  daemon.start();
+  double ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  std::uint64_t rss_ready = rss_kib(daemon.pid());
+  Figures bus;
+  {
+    coach::core::BusClient client(daemon.request_endpoint());
+    bus = measure(client.socket(), payload, sequential, pipelined, window);
+  }
+  std::uint64_t rss_after = rss_kib(daemon.pid());
+  daemon.signal(SIGTERM);
+  daemon.wait_exit(10s);
+
+  fmt::print("\n{:<22} {:>10} {:>10} {:>12}\n", "", "p50 us", "p99 us", "requests/s");
+  fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>12.0f}\n", "raw zmq echo (ipc)", raw.p50_us, raw.p99_us,
+             raw.rps);
+  fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>12.0f}\n", "coachd -> echo plugin", bus.p50_us,
+             bus.p99_us, bus.rps);
+  double p50_ratio = bus.p50_us / raw.p50_us;
+  double rps_ratio = bus.rps / raw.rps;
+  fmt::print("\np50 ratio coachd/raw:        {:.2f}x  (target <= 1.5x: {})\n", p50_ratio,
+             p50_ratio <= 1.5 ? "met" : "MISSED");
+  fmt::print("requests/s ratio coachd/raw: {:.2f}   (target >= 0.5: {})\n", rps_ratio,
+             rps_ratio >= 0.5 ? "met" : "MISSED");
+  fmt::print("coachd ready (fork to READY=1): {:.1f} ms  (target < 100 ms: {})\n", ready_ms,
+             ready_ms < 100 ? "met" : "MISSED");
+  fmt::print(
+      "coachd resident: {:.1f} MiB at ready, {:.1f} MiB after the run  (target < 30 MiB: {})\n",
+      static_cast<double>(rss_ready) / 1024, static_cast<double>(rss_after) / 1024,
+      rss_after < 30 * 1024 ? "met" : "MISSED");
+  return 0;
+}

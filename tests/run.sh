@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds the dev and asan presets and runs every test in both.
+# Usage: tests/run.sh [--dev-only]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+  echo "usage: tests/run.sh [--dev-only]   build dev + asan presets and run every test"; exit 0
+fi
+presets=(dev asan)
+[ "${1:-}" = "--dev-only" ] && presets=(dev)
+
+./deploy/install-deps.sh
+export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
+jobs=$(nproc)
+start=$(date +%s)
+for preset in "${presets[@]}"; do
+  t0=$(date +%s)
+  echo "== [$preset] configure + build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j "$jobs"
+  echo "== [$preset] test"
+  ctest --preset "$preset" -j "$jobs"
+  echo "== [$preset] passed in $(( $(date +%s) - t0 )) s"
+done
+echo "== all tests passed (${presets[*]}) in $(( $(date +%s) - start )) s"
