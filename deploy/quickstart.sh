@@ -37,10 +37,12 @@ fi
 echo "== starting coachd on the embedded default config (log: $log)"
 if [ "$detach" = 1 ]; then
   setsid "$bin/coachd" >"$log" 2>&1 < /dev/null &
+  pid=$!
 else
-  "$bin/coachd" 2> >(tee "$log" >&2) &
+  "$bin/coachd" 2>"$log" &
+  pid=$!
+  tail -n +1 -f "$log" --pid="$pid" >&2 &
 fi
-pid=$!
 echo "$pid" > "$runtime/coachd.pid"
 
 for _ in $(seq 100); do

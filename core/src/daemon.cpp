@@ -99,6 +99,13 @@ void Daemon::register_admin_route() {
 
 void Daemon::start_plugin(const PluginConfig& pc) {
   Route& route = router_.upsert(pc.name);
+  if (route.state == RouteState::kRunning || route.state == RouteState::kStarting) {
+    auto path = PluginLoader::resolve(pc, config_.plugin_dirs);
+    log_->error(
+        "plugin {} ({}) refused: duplicate plugin name, already loaded from {} (config line {})",
+        pc.name, path.empty() ? pc.library : path, route.library, pc.line);
+    return;
+  }
   route.reason.clear();
   route.methods.clear();
   route.subscriptions.clear();

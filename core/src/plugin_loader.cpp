@@ -76,6 +76,10 @@ PluginLibrary PluginLoader::load(const PluginConfig& config, const std::vector<s
       }
       throw LoadError(fmt::format("cannot load: {}", why));
     }
+    // Pin the library for the life of the process: even after the loader is gone, protobuf's
+    // shutdown and static destructors may still reach into it.
+    if (void* pinned = ::dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE))
+      ::dlclose(pinned);
     it = libraries_.emplace(path, std::move(lib)).first;
   }
   const auto& lib = it->second;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // PluginLoader: finds a plugin library, opens it with Boost.DLL and checks the ABI version and
-// the manifest before anything in it is constructed. Libraries stay loaded until the loader is
-// destroyed: unloading one while any object, std::function or type_info from it lives is unsafe,
-// so owners destroy every plugin instance before the loader. Used by one thread at a time.
+// the manifest before anything in it is constructed. Libraries stay loaded until the process exits
+// (they are pinned with RTLD_NODELETE): unloading one while any object, std::function, type_info or
+// protobuf descriptor from it lives is unsafe. Owners still destroy plugin instances before the
+// loader. Used by one thread at a time.
 #pragma once
 
 #include <boost/dll/shared_library.hpp>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // coachd: the coaching engine's daemon. Foreground process; logs to stderr (and a file if set).
+#include <google/protobuf/stubs/common.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -61,10 +62,16 @@ int main(int argc, char** argv) {
   try {
     // Before any thread exists, so every thread inherits the blocked signal mask.
     coach::core::SignalWatcher signals;
-    coach::core::Daemon daemon(std::move(config), config_path, signals);
-    log->info("coachd {} starting (pid {})", PROJECT_VERSION, ::getpid());
-    int code = daemon.run();
+    int code = 0;
+    {
+      coach::core::Daemon daemon(std::move(config), config_path, signals);
+      log->info("coachd {} starting (pid {})", PROJECT_VERSION, ::getpid());
+      code = daemon.run();
+    }
     spdlog::shutdown();
+    // Frees protobuf's reflection data, including that of plugin messages (plugin libraries
+    // are never unloaded, so this is the one place it can go).
+    google::protobuf::ShutdownProtobufLibrary();
     return code;
   } catch (const std::exception& e) {
     log->critical("fatal: {}", e.what());

@@ -31,7 +31,8 @@ const std::string kAllFixtures =
     "  throws_on_start: {}\n"
     "  no_symbol: {}\n"
     "  missing: {}\n"
-    "  off:\n    enabled: false\n";
+    "  off:\n    enabled: false\n"
+    "  good:\n    library: good.so\n";  // the same name twice: the second is refused
 
 StringValue text(const std::string& s) {
   StringValue v;
@@ -97,6 +98,9 @@ TEST_F(DaemonTest, RefusesBrokenPluginsWithOneLineEachAndServesTheOthers) {
       std::string::npos);
   EXPECT_NE(log.find("plugin missing (missing.so) refused: library missing.so not found"),
             std::string::npos);
+  EXPECT_NE(log.find("plugin good (" COACH_FIXTURE_DIR "/good.so) refused: duplicate plugin name"),
+            std::string::npos)
+      << log;
   EXPECT_NE(log.find("plugin throws_on_start (" COACH_FIXTURE_DIR
                      "/throws_on_start.so) refused: start failed"),
             std::string::npos);

@@ -31,8 +31,12 @@ for _ in $(seq 100); do
 done
 out=$("$work/prefix/bin/coachctl" -e "ipc://$work/req.sock" call hello Greet '{"name":"Ada"}')
 echo "$out"
-grep -q '"greeting":"Hello, Ada, from default"' <<<"$out"
+grep -q '"greeting":"Hello, Ada, from default"' <<<"$out" || { cat "$work/coachd.log" >&2; exit 1; }
 kill -TERM "$pid"
-wait "$pid"
+if ! wait "$pid"; then
+  echo "coachd did not exit cleanly; its log:" >&2
+  cat "$work/coachd.log" >&2
+  exit 1
+fi
 pid=""
 echo "out-of-tree plugin built against the installed SDK and served by coachd"
