@@ -5,6 +5,7 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 
@@ -167,7 +168,7 @@ void Daemon::stop_plugin(Route& route, const std::string& why) {
   log_->info("plugin {}: stopping ({})", route.name, why);
   route.state = RouteState::kStopping;
   route.reason = why;
-  std::array<zmq::const_buffer, 2> parts{zmq::buffer(route.name), zmq::buffer(frame::kStop)};
+  std::array<zmq::const_buffer, 2> parts{zmq::buffer(route.name), zmq::buffer(&frame::kStop, 1)};
   try {
     // Blocking send: the stop must reach the plugin even behind a full queue.
     zmq::send_multipart(backend_, parts);
@@ -390,23 +391,18 @@ void Daemon::forward(Route& route, ClientRequest request) {
   }
   ++route.requests_total;
   const std::uint64_t seq = next_seq_++;
-  auto seq_bytes = encode_seq(seq);
+  const auto header_bytes = encode_header(frame::kRequest, seq, config_.bus.tenant);
   try {
     zmq::message_t to(route.name.data(), route.name.size());
-    zmq::message_t tag(frame::kRequest.data(), frame::kRequest.size());
-    zmq::message_t seq_msg(seq_bytes.data(), seq_bytes.size());
-    zmq::message_t tenant(config_.bus.tenant.data(), config_.bus.tenant.size());
-    zmq::message_t body;
-    body.copy(request.envelope);
+    zmq::message_t header(header_bytes.data(), header_bytes.size());
+    zmq::message_t body = std::move(request.envelope);  // no longer needed here
     if (!backend_.send(to, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
       reply_error(request, v1::STATUS_CODE_OVERLOADED,
                   fmt::format("plugin '{}' has {} requests queued; retry later", route.name,
                               config_.bus.plugin_hwm));
       return;
     }
-    backend_.send(tag, zmq::send_flags::sndmore);
-    backend_.send(seq_msg, zmq::send_flags::sndmore);
-    backend_.send(tenant, zmq::send_flags::sndmore);
+    backend_.send(header, zmq::send_flags::sndmore);
     backend_.send(body, zmq::send_flags::none);
   } catch (const zmq::error_t& e) {
     reply_error(request, v1::STATUS_CODE_PLUGIN_DISABLED,
@@ -423,25 +419,28 @@ void Daemon::handle_backend() {
     std::vector<zmq::message_t> parts;
     if (!zmq::recv_multipart(backend_, std::back_inserter(parts), zmq::recv_flags::dontwait))
       return;
-    if (parts.size() < 2) continue;
+    if (parts.size() < 2 || parts[1].size() == 0) continue;
     Route* route = router_.find(parts[0].to_string_view());
-    auto tag = parts[1].to_string_view();
-    if (tag == frame::kReply && parts.size() == 5) {
-      std::uint64_t seq = 0;
-      decode_seq(parts[2].to_string_view(), seq);
+    const char tag = parts[1].data<char>()[0];
+    std::uint64_t seq = 0;
+    std::string_view code_text;
+    if (tag == frame::kReply && parts.size() == 3 &&
+        decode_header(parts[1].to_string_view(), seq, code_text)) {
       auto it = pending_.find(seq);
       if (it == pending_.end()) {
         ++replies_undeliverable_;
         log_->debug("late reply from {} discarded (request timed out)", parts[0].to_string_view());
         continue;
       }
-      auto code = static_cast<v1::StatusCode>(std::atoi(parts[3].to_string().c_str()));
+      int code_value = 0;
+      std::from_chars(code_text.data(), code_text.data() + code_text.size(), code_value);
+      auto code = static_cast<v1::StatusCode>(code_value);
       if (code != v1::STATUS_CODE_OK) count_error(code);
       reply_to_client(it->second.request.identity, it->second.request.delimited,
-                      zmq::const_buffer(parts[4].data(), parts[4].size()));
+                      zmq::const_buffer(parts[2].data(), parts[2].size()));
       deadlines_.erase({it->second.deadline, seq});
       pending_.erase(it);
-    } else if (tag == frame::kEvent && parts.size() == 4) {
+    } else if (tag == frame::kEvent && parts.size() == 3) {
       handle_event(route, parts);
     } else if (tag == frame::kHello && route) {
       if (route->state == RouteState::kStarting) {
@@ -455,7 +454,7 @@ void Daemon::handle_backend() {
     } else if (tag == frame::kBye && route) {
       on_plugin_gone(*route);
     } else {
-      log_->error("unexpected {}-frame message '{}' from plugin {}", parts.size(), tag,
+      log_->error("unexpected {}-frame message tagged '{}' from plugin {}", parts.size(), tag,
                   parts[0].to_string_view());
     }
   }
@@ -463,11 +462,12 @@ void Daemon::handle_backend() {
 
 void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
   ++events_published_;
-  auto topic = parts[2].to_string_view();
+  // parts: [plugin, 'E' + topic, envelope]
+  auto topic = parts[1].to_string_view().substr(1);
   router_.for_each_subscriber(topic, [&](Route& sub) {
-    std::array<zmq::const_buffer, 4> out{zmq::buffer(sub.name), zmq::buffer(frame::kEvent),
-                                         zmq::buffer(parts[2].data(), parts[2].size()),
-                                         zmq::buffer(parts[3].data(), parts[3].size())};
+    std::array<zmq::const_buffer, 3> out{zmq::buffer(sub.name),
+                                         zmq::buffer(parts[1].data(), parts[1].size()),
+                                         zmq::buffer(parts[2].data(), parts[2].size())};
     bool sent = false;
     try {
       sent = zmq::send_multipart(backend_, out, zmq::send_flags::dontwait).has_value();
@@ -481,8 +481,8 @@ void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
                  from ? from->name : std::string("?"), sub.name);
     }
   });
-  std::array<zmq::const_buffer, 2> external{zmq::buffer(parts[2].data(), parts[2].size()),
-                                            zmq::buffer(parts[3].data(), parts[3].size())};
+  std::array<zmq::const_buffer, 2> external{zmq::buffer(topic),
+                                            zmq::buffer(parts[2].data(), parts[2].size())};
   try {
     if (!zmq::send_multipart(events_, external, zmq::send_flags::dontwait))
       ++events_dropped_external_;

@@ -68,15 +68,18 @@ std::string_view type_name_of(std::string_view type_url) {
   return slash == std::string_view::npos ? type_url : type_url.substr(slash + 1);
 }
 
-std::string encode_seq(std::uint64_t seq) {
-  std::string out(sizeof seq, '\0');
-  std::memcpy(out.data(), &seq, sizeof seq);
+std::string encode_header(char tag, std::uint64_t seq, std::string_view tail) {
+  std::string out(1 + sizeof seq + tail.size(), '\0');
+  out[0] = tag;
+  std::memcpy(out.data() + 1, &seq, sizeof seq);
+  std::memcpy(out.data() + 1 + sizeof seq, tail.data(), tail.size());
   return out;
 }
 
-bool decode_seq(std::string_view bytes, std::uint64_t& seq) {
-  if (bytes.size() != sizeof seq) return false;
-  std::memcpy(&seq, bytes.data(), sizeof seq);
+bool decode_header(std::string_view header, std::uint64_t& seq, std::string_view& tail) {
+  if (header.size() < 1 + sizeof seq) return false;
+  std::memcpy(&seq, header.data() + 1, sizeof seq);
+  tail = header.substr(1 + sizeof seq);
   return true;
 }
 

@@ -13,15 +13,21 @@
 namespace coach::core {
 
 // Internal protocol between the daemon's broker and each plugin thread (inproc DEALER/ROUTER).
-// The first frame is one of these tags; the rest are listed per tag.
+// A message is one header frame, starting with one of these tags, and for R, P and E an envelope
+// frame. Few frames per message: each frame costs a trip through ZeroMQ's pipes.
 namespace frame {
-inline constexpr std::string_view kRequest = "R";  // broker->plugin: seq(8 bytes), tenant, envelope
-inline constexpr std::string_view kReply = "P";    // plugin->broker: seq, envelope
-inline constexpr std::string_view kEvent = "E";    // both ways: topic, envelope
-inline constexpr std::string_view kHello = "H";    // plugin->broker: connected and started
-inline constexpr std::string_view kStop = "S";     // broker->plugin: finish queued work and stop
-inline constexpr std::string_view kBye = "B";      // plugin->broker: stopped, thread ending
+inline constexpr char kRequest = 'R';  // broker->plugin: header = tag, seq (8 bytes), tenant
+inline constexpr char kReply = 'P';    // plugin->broker: header = tag, seq, status code (decimal)
+inline constexpr char kEvent = 'E';    // both ways: header = tag, topic
+inline constexpr char kHello = 'H';    // plugin->broker: connected and started
+inline constexpr char kStop = 'S';     // broker->plugin: finish queued work and stop
+inline constexpr char kBye = 'B';      // plugin->broker: stopped, thread ending
 }  // namespace frame
+
+// Header of a request or reply: tag, seq, then tail (tenant, or status code).
+std::string encode_header(char tag, std::uint64_t seq, std::string_view tail);
+// Reads a header written by encode_header; false when it is too short.
+bool decode_header(std::string_view header, std::uint64_t& seq, std::string_view& tail);
 
 // The daemon's own service name.
 inline constexpr std::string_view kAdminService = "coachd";
@@ -42,8 +48,5 @@ std::string status_name(v1::StatusCode code);
 
 // The full message name of an Any's type_url ("type.googleapis.com/a.B" -> "a.B").
 std::string_view type_name_of(std::string_view type_url);
-
-std::string encode_seq(std::uint64_t seq);
-bool decode_seq(std::string_view bytes, std::uint64_t& seq);
 
 }  // namespace coach::core

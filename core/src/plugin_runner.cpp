@@ -63,8 +63,8 @@ class ContextImpl final : public PluginContext {
       env.mutable_payload()->PackFrom(message);
       event_types_->record(t, message.GetDescriptor());
       const std::string bytes = env.SerializeAsString();
-      std::array<zmq::const_buffer, 3> parts{zmq::buffer(frame::kEvent), zmq::buffer(t),
-                                             zmq::buffer(bytes)};
+      const std::string header = frame::kEvent + t;
+      std::array<zmq::const_buffer, 2> parts{zmq::buffer(header), zmq::buffer(bytes)};
       if (!zmq::send_multipart(*socket_, parts)) {
         return error(v1::STATUS_CODE_UNAVAILABLE, "event bus is not accepting events");
       }
@@ -172,13 +172,13 @@ void PluginRunner::State::run() {
       finished = true;
       return;
     }
-    zmq::send_multipart(socket, std::array<zmq::const_buffer, 1>{zmq::buffer(frame::kHello)});
+    zmq::send_multipart(socket, std::array<zmq::const_buffer, 1>{zmq::buffer(&frame::kHello, 1)});
 
     for (;;) {
       std::vector<zmq::message_t> parts;
       if (!zmq::recv_multipart(socket, std::back_inserter(parts))) continue;
-      if (parts.empty()) continue;
-      auto tag = parts[0].to_string_view();
+      if (parts.empty() || parts[0].size() == 0) continue;
+      const char tag = parts[0].data<char>()[0];
       if (tag == frame::kRequest) {
         serve_request(socket, parts);
       } else if (tag == frame::kEvent) {
@@ -193,7 +193,7 @@ void PluginRunner::State::run() {
     instance->stop(error_on_stop);
     instance.reset();
     if (!error_on_stop.empty()) log->error("plugin {}: stop failed: {}", name, error_on_stop);
-    zmq::send_multipart(socket, std::array<zmq::const_buffer, 1>{zmq::buffer(frame::kBye)});
+    zmq::send_multipart(socket, std::array<zmq::const_buffer, 1>{zmq::buffer(&frame::kBye, 1)});
   } catch (const std::exception& e) {
     log->critical("plugin {}: thread ended by an error: {}", name, e.what());
     if (instance) {
@@ -210,7 +210,10 @@ void PluginRunner::State::run() {
 }
 
 void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::message_t>& parts) {
-  if (parts.size() != 4) {
+  // parts: ['R' seq tenant, envelope]
+  std::uint64_t seq = 0;
+  std::string_view tenant;
+  if (parts.size() != 2 || !decode_header(parts[0].to_string_view(), seq, tenant)) {
     log->error("plugin {}: request with {} frames dropped", options.library.name, parts.size());
     return;
   }
@@ -218,7 +221,7 @@ void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::
   v1::Envelope reply;
   reply.set_kind(v1::Envelope::KIND_REPLY);
   auto* status = reply.mutable_status();
-  if (!request.ParseFromArray(parts[3].data(), static_cast<int>(parts[3].size()))) {
+  if (!request.ParseFromArray(parts[1].data(), static_cast<int>(parts[1].size()))) {
     status->set_code(v1::STATUS_CODE_MALFORMED_FRAME);
     status->set_message("request does not parse");
   } else {
@@ -229,7 +232,7 @@ void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::
       status->set_message(
           fmt::format("plugin '{}' has no method '{}'", options.library.name, request.method()));
     } else {
-      RequestContext rc{parts[2].to_string_view(), request.message_id(), request.method()};
+      RequestContext rc{tenant, request.message_id(), request.method()};
       context.set_tenant(rc.tenant);
       try {
         it->second.handler(rc, request.payload(), *reply.mutable_payload(), *status);
@@ -248,20 +251,20 @@ void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::
   }
   reply.set_message_id(new_message_id());
   stamp_now(reply);
-  const auto code = std::to_string(static_cast<int>(status->code()));
+  const auto header =
+      encode_header(frame::kReply, seq, std::to_string(static_cast<int>(status->code())));
   const std::string bytes = reply.SerializeAsString();
-  std::array<zmq::const_buffer, 4> out{zmq::buffer(frame::kReply),
-                                       zmq::buffer(parts[1].data(), parts[1].size()),
-                                       zmq::buffer(code), zmq::buffer(bytes)};
+  std::array<zmq::const_buffer, 2> out{zmq::buffer(header), zmq::buffer(bytes)};
   zmq::send_multipart(socket, out);
 }
 
 void PluginRunner::State::deliver_event(std::vector<zmq::message_t>& parts) {
-  if (parts.size() != 3) return;
+  // parts: ['E' topic, envelope]
+  if (parts.size() != 2) return;
   v1::Envelope env;
-  if (!env.ParseFromArray(parts[2].data(), static_cast<int>(parts[2].size()))) {
+  if (!env.ParseFromArray(parts[1].data(), static_cast<int>(parts[1].size()))) {
     log->error("plugin {}: undecodable event on {}", options.library.name,
-               parts[1].to_string_view());
+               parts[0].to_string_view().substr(1));
     return;
   }
   Event event{env.topic(), env.tenant(), env.payload()};

@@ -34,11 +34,15 @@ TEST(Envelope, ErrorReplyCorrelatesAndNamesItsCode) {
   EXPECT_FALSE(env.has_payload());
 }
 
-TEST(Envelope, SequenceNumbersRoundTripAndRejectWrongSizes) {
+TEST(Envelope, InternalHeadersRoundTripAndRejectShortFrames) {
   std::uint64_t seq = 0;
-  ASSERT_TRUE(decode_seq(encode_seq(0x0102030405060708ULL), seq));
+  std::string_view tail;
+  auto header = encode_header(frame::kRequest, 0x0102030405060708ULL, "acme");
+  EXPECT_EQ(header[0], frame::kRequest);
+  ASSERT_TRUE(decode_header(header, seq, tail));
   EXPECT_EQ(seq, 0x0102030405060708ULL);
-  EXPECT_FALSE(decode_seq("abc", seq));
+  EXPECT_EQ(tail, "acme");
+  EXPECT_FALSE(decode_header("Rabc", seq, tail));
 }
 
 TEST(Envelope, GarbageDoesNotParseAsEnvelope) {
