@@ -383,6 +383,22 @@ TEST(DaemonCli, CheckConfigNamesBadKeyAndLine) {
   EXPECT_NE(r.output.find("--check-config"), std::string::npos);
 }
 
+TEST(DaemonCli, LogsToRotatingFileFromConfig) {
+  DaemonProcess daemon("  good: {}\n");
+  const std::string log_file = daemon.dir().file("coachd-file.log");
+  write_file(daemon.config_path(),
+             "log:\n  level: info\n  file: " + log_file +
+                 "\n  max_size_mb: 1\n  max_files: 2\nbus:\n  request_endpoint: " +
+                 daemon.request_endpoint() + "\n  event_endpoint: " + daemon.event_endpoint() +
+                 "\nplugin_dirs: [" COACH_FIXTURE_DIR "]\nplugins:\n  good: {}\n");
+  daemon.start();
+  daemon.signal(SIGTERM);
+  ASSERT_EQ(daemon.wait_exit(10s), 0);
+  auto text = read_file(log_file);
+  EXPECT_NE(text.find("[coachd] ready in"), std::string::npos) << text;
+  EXPECT_NE(text.find("[coachd] stopped after"), std::string::npos) << text;
+}
+
 TEST(DaemonCli, BindFailureExitsNonZeroWithReason) {
   TempDir dir;
   write_file(dir.file("c.yaml"), "bus:\n  request_endpoint: ipc:///proc/forbidden/x.sock\n");
