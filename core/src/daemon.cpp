@@ -274,12 +274,7 @@ int Daemon::run() {
     if (items[3].revents & ZMQ_POLLIN) handle_signal();
     if (items[1].revents & ZMQ_POLLIN) handle_backend();
     if (items[0].revents & ZMQ_POLLIN) handle_frontend();
-    if (items[2].revents & ZMQ_POLLIN) {
-      // Subscription messages from external subscribers; XPUB tracks them itself.
-      zmq::message_t msg;
-      while (events_.recv(msg, zmq::recv_flags::dontwait)) {
-      }
-    }
+    if (items[2].revents & ZMQ_POLLIN) handle_subscriptions();
     expire_requests(Clock::now());
   }
 
@@ -316,7 +311,7 @@ std::optional<std::chrono::milliseconds> Daemon::next_timeout(Clock::time_point 
   return t;
 }
 
-void Daemon::handle_frontend() {
+int Daemon::handle_frontend() {
   // Drain a bounded batch per wake-up so plugin replies and signals are not starved.
   for (int i = 0; i < 256; ++i) {
     std::vector<zmq::message_t> parts;
@@ -325,11 +320,12 @@ void Daemon::handle_frontend() {
       n = zmq::recv_multipart(frontend_, std::back_inserter(parts), zmq::recv_flags::dontwait);
     } catch (const zmq::error_t& e) {
       log_->error("request socket: {}", e.what());
-      return;
+      return i;
     }
-    if (!n) return;
+    if (!n) return i;
     handle_client_message(parts);
   }
+  return 256;
 }
 
 void Daemon::handle_client_message(std::vector<zmq::message_t>& parts) {
@@ -414,11 +410,11 @@ void Daemon::forward(Route& route, ClientRequest request) {
   pending_.emplace(seq, Pending{std::move(request), deadline});
 }
 
-void Daemon::handle_backend() {
+int Daemon::handle_backend() {
   for (int i = 0; i < 256; ++i) {
     std::vector<zmq::message_t> parts;
     if (!zmq::recv_multipart(backend_, std::back_inserter(parts), zmq::recv_flags::dontwait))
-      return;
+      return i;
     if (parts.size() < 2 || parts[1].size() == 0) continue;
     Route* route = router_.find(parts[0].to_string_view());
     const char tag = parts[1].data<char>()[0];
@@ -458,6 +454,7 @@ void Daemon::handle_backend() {
                   parts[0].to_string_view());
     }
   }
+  return 256;
 }
 
 void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
@@ -481,6 +478,7 @@ void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
                  from ? from->name : std::string("?"), sub.name);
     }
   });
+  if (!external_wants(topic)) return;
   std::array<zmq::const_buffer, 2> external{zmq::buffer(topic),
                                             zmq::buffer(parts[2].data(), parts[2].size())};
   try {
@@ -489,6 +487,27 @@ void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
   } catch (const zmq::error_t&) {
     ++events_dropped_external_;
   }
+}
+
+void Daemon::handle_subscriptions() {
+  zmq::message_t msg;
+  while (events_.recv(msg, zmq::recv_flags::dontwait)) {
+    auto text = msg.to_string_view();
+    if (text.empty()) continue;
+    std::string prefix(text.substr(1));
+    if (text[0] == 1) {
+      external_prefixes_.insert(std::move(prefix));
+    } else if (text[0] == 0) {
+      external_prefixes_.erase(prefix);
+    }
+  }
+}
+
+bool Daemon::external_wants(std::string_view topic) const {
+  for (const auto& prefix : external_prefixes_) {
+    if (topic.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
 }
 
 void Daemon::expire_requests(Clock::time_point now) {

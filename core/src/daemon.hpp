@@ -67,11 +67,14 @@ class Daemon {
   void on_plugin_gone(Route& route);
   void fail_backlog(Route& route, v1::StatusCode code, const std::string& message);
 
-  void handle_frontend();
+  // Each handles a bounded batch and returns how many messages it handled.
+  int handle_frontend();
   void handle_client_message(std::vector<zmq::message_t>& parts);
-  void handle_backend();
+  int handle_backend();
   void handle_event(Route* from, std::vector<zmq::message_t>& parts);
   void handle_signal();
+  void handle_subscriptions();
+  bool external_wants(std::string_view topic) const;
   void expire_requests(Clock::time_point now);
   void forward(Route& route, ClientRequest request);
   void serve_admin(ClientRequest& request, const v1::Envelope& envelope);
@@ -100,6 +103,9 @@ class Daemon {
   std::map<std::string, std::unique_ptr<PluginRunner>, std::less<>> runners_;
   std::map<std::string, std::deque<ClientRequest>, std::less<>> backlog_;  // routes still starting
   std::set<std::string> restart_after_stop_;
+  // Topic prefixes external subscribers asked for (XPUB reports each first subscribe and last
+  // unsubscribe); events nobody outside asked for skip the XPUB.
+  std::set<std::string, std::less<>> external_prefixes_;
 
   std::map<std::uint64_t, Pending> pending_;
   std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <future>
+#include <set>
 
 #include "envelope.hpp"
 #include "logging.hpp"
@@ -61,7 +62,7 @@ class ContextImpl final : public PluginContext {
       env.set_tenant(tenant_);
       stamp_now(env);
       env.mutable_payload()->PackFrom(message);
-      event_types_->record(t, message.GetDescriptor());
+      if (recorded_topics_.insert(t).second) event_types_->record(t, message.GetDescriptor());
       const std::string bytes = env.SerializeAsString();
       const std::string header = frame::kEvent + t;
       std::array<zmq::const_buffer, 2> parts{zmq::buffer(header), zmq::buffer(bytes)};
@@ -110,6 +111,7 @@ class ContextImpl final : public PluginContext {
   std::string default_tenant_;
   std::string tenant_;
   EventTypes* event_types_;
+  std::set<std::string> recorded_topics_;  // topics already in event_types_: skip its lock
 };
 
 }  // namespace

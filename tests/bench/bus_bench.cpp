@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // Request round trip client -> coachd -> echo plugin -> client over ipc, next to a raw ZeroMQ
-// DEALER/ROUTER echo of the same bytes measured in the same run. Prints p50/p99 latency and
-// pipelined requests/s for both, the ratios, and coachd's time to READY and resident memory.
+// DEALER/ROUTER echo process serving the same bytes, measured in the same run. Prints p50/p99
+// latency and pipelined requests/s for both, the ratios, and coachd's time to READY and resident
+// memory.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -93,26 +93,23 @@ int main(int argc, char** argv) {
   fmt::print("payload: {} byte envelope; {} sequential, {} pipelined (window {})\n", payload.size(),
              sequential, pipelined, window);
 
-  // Baseline: raw DEALER/ROUTER echo over ipc, one server thread.
+  // Baseline: raw DEALER/ROUTER echo over ipc in its own process, as coachd is: one server
+  // thread, one I/O thread, nothing but receive and send back.
   coach::testing::TempDir dir;
   const std::string raw_ep = "ipc://" + dir.file("raw.sock");
-  zmq::context_t ctx(1);
-  std::atomic<bool> stop{false};
-  std::thread server([&] {
-    zmq::socket_t router(ctx, zmq::socket_type::router);
+  pid_t echo_pid = ::fork();
+  if (echo_pid == 0) {
+    zmq::context_t server_ctx(1);
+    zmq::socket_t router(server_ctx, zmq::socket_type::router);
     router.set(zmq::sockopt::linger, 0);
-    router.set(zmq::sockopt::rcvtimeo, 100);
     router.bind(raw_ep);
-    while (!stop) {
+    for (;;) {
       std::vector<zmq::message_t> parts;
-      try {
-        if (!zmq::recv_multipart(router, std::back_inserter(parts))) continue;
-      } catch (const zmq::error_t&) {
-        break;
-      }
+      if (!zmq::recv_multipart(router, std::back_inserter(parts))) continue;
       zmq::send_multipart(router, parts);
     }
-  });
+  }
+  zmq::context_t ctx(1);
   Figures raw;
   {
     zmq::socket_t s(ctx, zmq::socket_type::dealer);
@@ -120,8 +117,8 @@ int main(int argc, char** argv) {
     s.connect(raw_ep);
     raw = measure(s, payload, sequential, pipelined, window);
   }
-  stop = true;
-  server.join();
+  ::kill(echo_pid, SIGKILL);
+  ::waitpid(echo_pid, nullptr, 0);
 
   // coachd with the default config's plugins (echo), info logging as shipped.
   coach::testing::DaemonProcess daemon("  echo: {}\n", "", "info");
