@@ -271,6 +271,20 @@ TEST(DaemonEvents, DropsAtHighWaterMarkAreCountedNotSilent) {
   EXPECT_EQ(got + h.events_dropped_external(), 20000u);
 }
 
+TEST(DaemonStart, PluginWhoseStartHangsIsRefusedAndTheOthersServe) {
+  DaemonProcess daemon("  hangs_on_start: {}\n  good: {}\n", "  start_timeout_ms: 200\n");
+  daemon.start(5s);
+  BusClient c(daemon.request_endpoint());
+  auto list = plugins(c);
+  EXPECT_EQ(find(list, "hangs_on_start")->state(), "failed");
+  EXPECT_NE(find(list, "hangs_on_start")->reason().find("start did not return within 200 ms"),
+            std::string::npos);
+  EXPECT_EQ(c.call(core::make_request("good", "Echo", text("x")), 5s).status().code(),
+            v1::STATUS_CODE_OK);
+  daemon.signal(SIGTERM);
+  EXPECT_EQ(daemon.wait_exit(10s), 0);  // does not wait for the stuck start()
+}
+
 TEST(DaemonReload, SighupStartsNewlyEnabledAndStopsDisabledPlugins) {
   DaemonProcess daemon("  good: {}\n  slow:\n    enabled: false\n");
   daemon.start();
