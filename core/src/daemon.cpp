@@ -250,7 +250,7 @@ int Daemon::run() {
         plugins_stopping_ = true;
         stop_deadline_ = now + std::chrono::milliseconds(config_.bus.shutdown_grace_ms);
         for (auto& [name, route] : router_.routes()) {
-          if (!route.internal) stop_plugin(const_cast<Route&>(route), "daemon shutting down");
+          if (!route.internal) stop_plugin(route, "daemon shutting down");
         }
       }
       if (plugins_stopping_) {
@@ -572,9 +572,8 @@ void Daemon::reload() {
   config_ = std::move(next);
   ++config_generation_;
 
-  for (auto& [name, route] : router_.routes()) {
-    if (route.internal) continue;
-    auto& r = const_cast<Route&>(route);
+  for (auto& [name, r] : router_.routes()) {
+    if (r.internal) continue;
     const PluginConfig* now_cfg = config_.find_plugin(name);
     const PluginConfig* old_cfg = previous.find_plugin(name);
     bool live = r.state == RouteState::kRunning || r.state == RouteState::kStarting;

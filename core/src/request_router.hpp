@@ -56,6 +56,7 @@ class RequestRouter {
   Route& upsert(const std::string& name);
   Route* find(std::string_view name);
   const std::map<std::string, Route, std::less<>>& routes() const { return routes_; }
+  std::map<std::string, Route, std::less<>>& routes() { return routes_; }
 
   // Calls fn for every starting or running plugin with a subscription that prefixes topic.
   void for_each_subscriber(std::string_view topic, const std::function<void(Route&)>& fn);
