@@ -311,7 +311,7 @@ std::optional<std::chrono::milliseconds> Daemon::next_timeout(Clock::time_point 
   return t;
 }
 
-int Daemon::handle_frontend() {
+void Daemon::handle_frontend() {
   // Drain a bounded batch per wake-up so plugin replies and signals are not starved.
   for (int i = 0; i < 256; ++i) {
     std::vector<zmq::message_t> parts;
@@ -320,12 +320,11 @@ int Daemon::handle_frontend() {
       n = zmq::recv_multipart(frontend_, std::back_inserter(parts), zmq::recv_flags::dontwait);
     } catch (const zmq::error_t& e) {
       log_->error("request socket: {}", e.what());
-      return i;
+      return;
     }
-    if (!n) return i;
+    if (!n) return;
     handle_client_message(parts);
   }
-  return 256;
 }
 
 void Daemon::handle_client_message(std::vector<zmq::message_t>& parts) {
@@ -410,11 +409,11 @@ void Daemon::forward(Route& route, ClientRequest request) {
   pending_.emplace(seq, Pending{std::move(request), deadline});
 }
 
-int Daemon::handle_backend() {
+void Daemon::handle_backend() {
   for (int i = 0; i < 256; ++i) {
     std::vector<zmq::message_t> parts;
     if (!zmq::recv_multipart(backend_, std::back_inserter(parts), zmq::recv_flags::dontwait))
-      return i;
+      return;
     if (parts.size() < 2 || parts[1].size() == 0) continue;
     Route* route = router_.find(parts[0].to_string_view());
     const char tag = parts[1].data<char>()[0];
@@ -454,7 +453,6 @@ int Daemon::handle_backend() {
                   parts[0].to_string_view());
     }
   }
-  return 256;
 }
 
 void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {

@@ -67,10 +67,10 @@ class Daemon {
   void on_plugin_gone(Route& route);
   void fail_backlog(Route& route, v1::StatusCode code, const std::string& message);
 
-  // Each handles a bounded batch and returns how many messages it handled.
-  int handle_frontend();
+  // Each handles a bounded batch of queued messages.
+  void handle_frontend();
   void handle_client_message(std::vector<zmq::message_t>& parts);
-  int handle_backend();
+  void handle_backend();
   void handle_event(Route* from, std::vector<zmq::message_t>& parts);
   void handle_signal();
   void handle_subscriptions();
