@@ -10,6 +10,7 @@ build_pkgs=(
   libboost-dev libboost-filesystem-dev
   libspdlog-dev libfmt-dev
   libyaml-cpp-dev libcli11-dev
+  libsqlite3-dev libpq-dev
   libgtest-dev libgmock-dev
   procps python3
 )

@@ -84,6 +84,13 @@ class ConfigReader {
     return static_cast<Int>(v);
   }
 
+  // Reads section[key] into out when present.
+  template <typename Int>
+  void optional_integer(const YAML::Node& section, const std::string& path, const char* key,
+                        Int& out, Int min, Int max) const {
+    if (section[key]) out = integer<Int>(section[key], join(path, key), min, max);
+  }
+
   bool boolean(const YAML::Node& node, const std::string& key) const {
     auto text = scalar(node, key);
     if (text == "true" || text == "yes" || text == "on") return true;
@@ -143,7 +150,72 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
   DaemonConfig cfg;
   cfg.source = source;
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  r.check_keys(root, "", {"log", "bus", "plugin_dirs", "plugins"});
+  r.check_keys(root, "",
+               {"deployment", "log", "bus", "plugin_dirs", "plugins", "store", "scheduler"});
+
+  if (auto d = root["deployment"]) {
+    cfg.deployment = r.scalar(d, "deployment");
+    if (cfg.deployment != "production" && cfg.deployment != "test")
+      r.fail(d, "deployment", "expected production or test, got '" + cfg.deployment + "'");
+  }
+
+  cfg.store.sqlite_path = expand_path_variables("$STATE_DIR/coachd.db");
+  if (auto store = root["store"]) {
+    r.check_keys(store, "store", {"backend", "sqlite", "postgresql", "max_batch"});
+    if (store["backend"]) {
+      cfg.store.backend = r.scalar(store["backend"], "store.backend");
+      if (cfg.store.backend != "sqlite" && cfg.store.backend != "postgresql") {
+        r.fail(store["backend"], "store.backend",
+               "expected sqlite or postgresql, got '" + cfg.store.backend + "'");
+      }
+    }
+    if (auto sq = store["sqlite"]) {
+      r.check_keys(sq, "store.sqlite", {"path", "max_size_mb"});
+      if (sq["path"]) {
+        std::filesystem::path p(expand_path_variables(r.scalar(sq["path"], "store.sqlite.path")));
+        if (p.empty()) r.fail(sq["path"], "store.sqlite.path", "must not be empty");
+        if (p.is_relative()) p = std::filesystem::path(base_dir) / p;
+        cfg.store.sqlite_path = p.lexically_normal().string();
+      }
+      if (sq["max_size_mb"]) {
+        cfg.store.sqlite_max_size_mb =
+            r.integer<std::uint64_t>(sq["max_size_mb"], "store.sqlite.max_size_mb", 0, 1u << 30);
+      }
+    }
+    if (auto pg = store["postgresql"]) {
+      r.check_keys(pg, "store.postgresql", {"dsn"});
+      if (pg["dsn"]) cfg.store.postgresql_dsn = r.scalar(pg["dsn"], "store.postgresql.dsn");
+    }
+    if (store["max_batch"]) {
+      cfg.store.max_batch =
+          r.integer<std::uint32_t>(store["max_batch"], "store.max_batch", 1, 100'000);
+    }
+    if (cfg.store.backend == "postgresql" && cfg.store.postgresql_dsn.empty()) {
+      r.fail(store, "store.postgresql.dsn", "required when store.backend is postgresql");
+    }
+  }
+
+  if (auto sch = root["scheduler"]) {
+    r.check_keys(sch, "scheduler",
+                 {"node_id", "clock", "lease_ms", "max_attempts", "poll_ms", "max_in_flight"});
+    if (sch["node_id"]) cfg.scheduler.node_id = r.scalar(sch["node_id"], "scheduler.node_id");
+    if (sch["clock"]) {
+      cfg.clock = r.scalar(sch["clock"], "scheduler.clock");
+      if (cfg.clock != "system" && cfg.clock != "test")
+        r.fail(sch["clock"], "scheduler.clock", "expected system or test, got '" + cfg.clock + "'");
+      if (cfg.clock == "test" && cfg.deployment != "test") {
+        r.fail(sch["clock"], "scheduler.clock",
+               "a test clock lets clients move time; it needs 'deployment: test'");
+      }
+    }
+    auto u32 = [&](const char* key, std::uint32_t& out, std::uint32_t min, std::uint32_t max) {
+      r.optional_integer(sch, "scheduler", key, out, min, max);
+    };
+    u32("lease_ms", cfg.scheduler.lease_ms, 100, 86'400'000);
+    u32("max_attempts", cfg.scheduler.max_attempts, 1, 1000);
+    u32("poll_ms", cfg.scheduler.poll_ms, 10, 3'600'000);
+    u32("max_in_flight", cfg.scheduler.max_in_flight, 1, 100'000);
+  }
 
   if (auto log = root["log"]) {
     r.check_keys(log, "log", {"level", "file", "max_size_mb", "max_files"});
@@ -188,7 +260,7 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
       }
     }
     auto u32 = [&](const char* key, std::uint32_t& out, std::uint32_t min, std::uint32_t max) {
-      if (bus[key]) out = r.integer<std::uint32_t>(bus[key], std::string("bus.") + key, min, max);
+      r.optional_integer(bus, "bus", key, out, min, max);
     };
     if (bus["max_frame_bytes"]) {
       cfg.bus.max_frame_bytes =

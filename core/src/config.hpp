@@ -57,12 +57,31 @@ struct PluginConfig {
   int line = 0;
 };
 
+struct StoreConfig {
+  std::string backend = "sqlite";  // or "postgresql"
+  std::string sqlite_path;
+  std::uint64_t sqlite_max_size_mb = 0;  // 0: no limit
+  std::string postgresql_dsn;
+  std::uint32_t max_batch = 256;  // writes per group commit
+};
+struct SchedulerConfig {
+  std::string node_id;  // empty: the host name
+  std::uint32_t lease_ms = 30000;
+  std::uint32_t max_attempts = 10;
+  std::uint32_t poll_ms = 1000;      // how often to look for entries other nodes added
+  std::uint32_t max_in_flight = 64;  // per plugin
+};
 struct DaemonConfig {
   std::string source;  // file path, or "<embedded>"
   LogConfig log;
   BusConfig bus;
   std::vector<std::string> plugin_dirs;
   std::vector<PluginConfig> plugins;  // in file order
+  // "production" or "test"; only a test deployment may run on a test clock.
+  std::string deployment = "production";
+  std::string clock = "system";  // or "test": clients advance it with coachd AdvanceClock
+  StoreConfig store;
+  SchedulerConfig scheduler;
 
   const PluginConfig* find_plugin(const std::string& name) const;
 };

@@ -96,6 +96,12 @@ void Daemon::register_admin_route() {
                                   v1::ListPluginsReply::descriptor()};
   admin.methods["GetDescriptors"] = {v1::GetDescriptorsRequest::descriptor(),
                                      v1::GetDescriptorsReply::descriptor()};
+  admin.methods["StoreStats"] = {v1::StoreStatsRequest::descriptor(),
+                                 v1::StoreStatsReply::descriptor()};
+  admin.methods["ListSchedule"] = {v1::ListScheduleRequest::descriptor(),
+                                   v1::ListScheduleReply::descriptor()};
+  admin.methods["AdvanceClock"] = {v1::AdvanceClockRequest::descriptor(),
+                                   v1::AdvanceClockReply::descriptor()};
 }
 
 void Daemon::start_plugin(const PluginConfig& pc) {
@@ -145,6 +151,9 @@ void Daemon::start_plugin(const PluginConfig& pc) {
   opts.hwm = config_.bus.plugin_hwm;
   opts.linger_ms = config_.bus.linger_ms;
   opts.event_types = &event_types_;
+  opts.store = store_.get();
+  opts.clock = clock_.get();
+  opts.on_scheduled = [scheduler = scheduler_.get()] { scheduler->wake(); };
   auto runner = std::make_unique<PluginRunner>(std::move(opts));
   auto t0 = Clock::now();
   std::string error = runner->start(std::chrono::milliseconds(config_.bus.start_timeout_ms));
@@ -168,6 +177,7 @@ void Daemon::stop_plugin(Route& route, const std::string& why) {
   log_->info("plugin {}: stopping ({})", route.name, why);
   route.state = RouteState::kStopping;
   route.reason = why;
+  send_running_plugins();
   std::array<zmq::const_buffer, 2> parts{zmq::buffer(route.name), zmq::buffer(&frame::kStop, 1)};
   try {
     // Blocking send: the stop must reach the plugin even behind a full queue.
@@ -183,6 +193,7 @@ void Daemon::on_plugin_gone(Route& route) {
     runners_.erase(it);
   }
   route.state = RouteState::kDisabled;
+  send_running_plugins();
   fail_backlog(route, v1::STATUS_CODE_PLUGIN_DISABLED,
                fmt::format("plugin '{}' stopped", route.name));
   // Requests still pending for it were answered before its bye (one queue, in order); any left
@@ -211,8 +222,36 @@ void Daemon::fail_backlog(Route& route, v1::StatusCode code, const std::string& 
 }
 
 int Daemon::run() {
+  if (config_.clock == "test") {
+    auto clock = std::make_unique<TestClock>();
+    test_clock_ = clock.get();
+    clock_ = std::move(clock);
+    log_->warn("test deployment: running on a test clock that clients advance");
+  } else {
+    clock_ = std::make_unique<SystemClock>();
+  }
+  try {
+    auto t0 = Clock::now();
+    store_ = std::make_unique<StoreService>(config_.store);
+    log_->info("store: {} (schema version {}) opened in {} ms", store_->describe(),
+               store_->schema_version(), elapsed_ms(t0));
+  } catch (const StoreError& e) {
+    throw std::runtime_error(
+        fmt::format("store ({}) unavailable at start: {}", config_.store.backend, e.what()));
+  }
   bind_endpoints();
   register_admin_route();
+  Scheduler::Options sched;
+  sched.zmq = &zmq_;
+  sched.backend_endpoint = kBackendEndpoint;
+  sched.store = store_.get();
+  sched.clock = clock_.get();
+  sched.config = config_.scheduler;
+  sched.linger_ms = config_.bus.linger_ms;
+  scheduler_ = std::make_unique<Scheduler>(std::move(sched));
+  scheduler_->start();
+  store_admin_ =
+      std::make_unique<StoreAdmin>(zmq_, kBackendEndpoint, *store_, *clock_, scheduler_->node_id());
   for (const auto& pc : config_.plugins) {
     if (pc.enabled) {
       start_plugin(pc);
@@ -248,6 +287,7 @@ int Daemon::run() {
         pending_.clear();
         deadlines_.clear();
         plugins_stopping_ = true;
+        scheduler_->stop();  // no more deliveries; unacknowledged claims are released at start
         stop_deadline_ = now + std::chrono::milliseconds(config_.bus.shutdown_grace_ms);
         for (auto& [name, route] : router_.routes()) {
           if (!route.internal) stop_plugin(route, "daemon shutting down");
@@ -295,6 +335,7 @@ int Daemon::run() {
     std::_Exit(0);
   }
   runners_.clear();
+  store_admin_.reset();
   log_->info("stopped after {} ms uptime; {} requests served", elapsed_ms(started_at_),
              requests_total_);
   return 0;
@@ -372,6 +413,11 @@ void Daemon::handle_client_message(std::vector<zmq::message_t>& parts) {
   request.service = envelope.service();
   request.method = envelope.method();
   if (decision.route->internal) {
+    if (StoreAdmin::serves(request.method)) {
+      request.envelope = std::move(frame);
+      forward(*decision.route, std::move(request), kStoreAdminIdentity);
+      return;
+    }
     serve_admin(request, envelope);
     return;
   }
@@ -379,7 +425,8 @@ void Daemon::handle_client_message(std::vector<zmq::message_t>& parts) {
   forward(*decision.route, std::move(request));
 }
 
-void Daemon::forward(Route& route, ClientRequest request) {
+void Daemon::forward(Route& route, ClientRequest request, std::string_view identity) {
+  if (identity.empty()) identity = route.name;
   if (route.state == RouteState::kStarting) {
     backlog_[route.name].push_back(std::move(request));
     return;
@@ -388,7 +435,7 @@ void Daemon::forward(Route& route, ClientRequest request) {
   const std::uint64_t seq = next_seq_++;
   const auto header_bytes = encode_header(frame::kRequest, seq, config_.bus.tenant);
   try {
-    zmq::message_t to(route.name.data(), route.name.size());
+    zmq::message_t to(identity.data(), identity.size());
     zmq::message_t header(header_bytes.data(), header_bytes.size());
     zmq::message_t body = std::move(request.envelope);  // no longer needed here
     if (!backend_.send(to, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
@@ -415,6 +462,10 @@ void Daemon::handle_backend() {
     if (!zmq::recv_multipart(backend_, std::back_inserter(parts), zmq::recv_flags::dontwait))
       return;
     if (parts.size() < 2 || parts[1].size() == 0) continue;
+    if (parts[0].to_string_view() == kSchedulerIdentity) {
+      handle_scheduler(parts);
+      continue;
+    }
     Route* route = router_.find(parts[0].to_string_view());
     const char tag = parts[1].data<char>()[0];
     std::uint64_t seq = 0;
@@ -437,6 +488,8 @@ void Daemon::handle_backend() {
       pending_.erase(it);
     } else if (tag == frame::kEvent && parts.size() == 3) {
       handle_event(route, parts);
+    } else if (tag == frame::kAck && parts.size() == 3) {
+      ack_to_scheduler(parts[1].to_string_view(), parts[2].to_string_view());
     } else if (tag == frame::kHello && route) {
       if (route->state == RouteState::kStarting) {
         route->state = RouteState::kRunning;
@@ -445,6 +498,7 @@ void Daemon::handle_backend() {
           backlog_.erase(b);
           for (auto& request : queued) forward(*route, std::move(request));
         }
+        send_running_plugins();
       }
     } else if (tag == frame::kBye && route) {
       on_plugin_gone(*route);
@@ -484,6 +538,76 @@ void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
       ++events_dropped_external_;
   } catch (const zmq::error_t&) {
     ++events_dropped_external_;
+  }
+}
+
+void Daemon::handle_scheduler(std::vector<zmq::message_t>& parts) {
+  // parts: [@scheduler, "H"] | [@scheduler, "D<plugin>", header, envelope] |
+  //        [@scheduler, "E<topic>", envelope]
+  const auto head = parts[1].to_string_view();
+  if (head[0] == frame::kHello) {
+    scheduler_connected_ = true;
+    send_running_plugins();
+  } else if (head[0] == frame::kDue && parts.size() == 4) {
+    const auto plugin = head.substr(1);
+    Route* route = router_.find(plugin);
+    v1::StatusCode code = v1::STATUS_CODE_OK;
+    if (!route || route->state != RouteState::kRunning) {
+      code = v1::STATUS_CODE_PLUGIN_DISABLED;
+    } else {
+      std::array<zmq::const_buffer, 3> out{zmq::buffer(plugin),
+                                           zmq::buffer(parts[2].data(), parts[2].size()),
+                                           zmq::buffer(parts[3].data(), parts[3].size())};
+      try {
+        if (!zmq::send_multipart(backend_, out, zmq::send_flags::dontwait))
+          code = v1::STATUS_CODE_OVERLOADED;
+      } catch (const zmq::error_t&) {
+        code = v1::STATUS_CODE_PLUGIN_DISABLED;
+      }
+    }
+    if (code != v1::STATUS_CODE_OK) {
+      std::uint64_t id = 0;
+      std::string_view tail;
+      decode_header(parts[2].to_string_view(), id, tail);
+      ack_to_scheduler(encode_header(frame::kAck, id, std::to_string(static_cast<int>(code))),
+                       fmt::format("plugin '{}' is not running", plugin));
+    }
+  } else if (head[0] == frame::kEvent && parts.size() == 3) {
+    const auto topic = head.substr(1);
+    std::vector<zmq::message_t> event;
+    event.emplace_back(parts[0].data(), parts[0].size());
+    event.push_back(std::move(parts[1]));
+    event.push_back(std::move(parts[2]));
+    handle_event(router_.find(topic.substr(0, topic.find('.'))), event);
+  } else {
+    log_->error("unexpected {}-frame message from the scheduler", parts.size());
+  }
+}
+
+void Daemon::ack_to_scheduler(std::string_view header, std::string_view message) {
+  std::array<zmq::const_buffer, 3> out{zmq::buffer(kSchedulerIdentity), zmq::buffer(header),
+                                       zmq::buffer(message)};
+  try {
+    zmq::send_multipart(backend_, out);  // blocking: an ack must not be lost
+  } catch (const zmq::error_t& e) {
+    // The scheduler is gone (shutting down); the entry's lease expires and it is redelivered.
+    log_->warn("acknowledgement not delivered to the scheduler: {}", e.what());
+  }
+}
+
+void Daemon::send_running_plugins() {
+  if (!scheduler_connected_) return;
+  std::string names(1, frame::kRunning);
+  for (const auto& [name, route] : router_.routes()) {
+    if (route.internal || route.state != RouteState::kRunning) continue;
+    if (names.size() > 1) names += ',';
+    names += name;
+  }
+  try {
+    zmq::send_multipart(backend_, std::array<zmq::const_buffer, 2>{zmq::buffer(kSchedulerIdentity),
+                                                                   zmq::buffer(names)});
+  } catch (const zmq::error_t& e) {
+    log_->warn("running plugins not sent to the scheduler: {}", e.what());
   }
 }
 
@@ -647,6 +771,24 @@ void Daemon::serve_admin(ClientRequest& request, const v1::Envelope& envelope) {
       p->set_events_dropped(route.events_dropped);
     }
     reply = make_reply(request.message_id, list);
+  } else if (request.method == "AdvanceClock") {
+    if (!test_clock_) {
+      reply_error(
+          request, v1::STATUS_CODE_FAILED_PRECONDITION,
+          "the clock is not a test clock (needs deployment: test and scheduler.clock: test)");
+      return;
+    }
+    v1::AdvanceClockRequest req;
+    envelope.payload().UnpackTo(&req);
+    if (req.by_ms() < 0) {
+      reply_error(request, v1::STATUS_CODE_INVALID_ARGUMENT, "by_ms: time does not go back");
+      return;
+    }
+    v1::AdvanceClockReply out;
+    out.set_now_ms(test_clock_->advance(req.by_ms()));
+    scheduler_->wake();
+    log_->info("test clock advanced by {} ms", req.by_ms());
+    reply = make_reply(request.message_id, out);
   } else {  // GetDescriptors; the router checked the method name
     v1::GetDescriptorsRequest req;
     envelope.payload().UnpackTo(&req);

@@ -17,13 +17,17 @@
 #include <set>
 #include <string>
 
+#include "clock.hpp"
 #include "config.hpp"
 #include "event_types.hpp"
 #include "plugin_loader.hpp"
 #include "plugin_runner.hpp"
 #include "request_router.hpp"
+#include "scheduler.hpp"
 #include "service_notifier.hpp"
 #include "signal_watcher.hpp"
+#include "store/store_service.hpp"
+#include "store_admin.hpp"
 
 namespace spdlog {
 class logger;
@@ -39,8 +43,9 @@ class Daemon {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  // Binds the endpoints, starts the enabled plugins and serves until SIGTERM or SIGINT.
-  // Returns the process exit code. Throws std::runtime_error when an endpoint cannot be bound.
+  // Opens the store, binds the endpoints, starts the enabled plugins and serves until SIGTERM or
+  // SIGINT. Returns the process exit code. Throws std::runtime_error when the store cannot be
+  // opened or an endpoint cannot be bound.
   int run();
 
  private:
@@ -76,7 +81,11 @@ class Daemon {
   void handle_subscriptions();
   bool external_wants(std::string_view topic) const;
   void expire_requests(Clock::time_point now);
-  void forward(Route& route, ClientRequest request);
+  // Sends request to route's plugin, or to identity (a daemon worker such as the store admin).
+  void forward(Route& route, ClientRequest request, std::string_view identity = {});
+  void handle_scheduler(std::vector<zmq::message_t>& parts);
+  void ack_to_scheduler(std::string_view header, std::string_view message);
+  void send_running_plugins();
   void serve_admin(ClientRequest& request, const v1::Envelope& envelope);
   void reload();
   void begin_shutdown();
@@ -95,12 +104,18 @@ class Daemon {
   // Declared before the runners: libraries outlive every plugin object (see PluginLoader).
   PluginLoader loader_;
   EventTypes event_types_;
+  std::unique_ptr<::coach::core::Clock> clock_;
+  TestClock* test_clock_ = nullptr;      // clock_, when it is a test clock
+  std::unique_ptr<StoreService> store_;  // outlives every thread that uses it
   zmq::context_t zmq_;
   zmq::socket_t frontend_;
   zmq::socket_t backend_;
   zmq::socket_t events_;
   RequestRouter router_;
   std::map<std::string, std::unique_ptr<PluginRunner>, std::less<>> runners_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<StoreAdmin> store_admin_;
+  bool scheduler_connected_ = false;
   std::map<std::string, std::deque<ClientRequest>, std::less<>> backlog_;  // routes still starting
   std::set<std::string> restart_after_stop_;
   // Topic prefixes external subscribers asked for (XPUB reports each first subscribe and last

@@ -22,12 +22,22 @@ inline constexpr char kEvent = 'E';    // both ways: header = tag, topic
 inline constexpr char kHello = 'H';    // plugin->broker: connected and started
 inline constexpr char kStop = 'S';     // broker->plugin: finish queued work and stop
 inline constexpr char kBye = 'B';      // plugin->broker: stopped, thread ending
+// Scheduler <-> broker <-> plugin. The scheduler's frames after its identity start with a tag:
+// "D<plugin>" + due header + envelope (deliver), "E<topic>" + envelope (announce), "H" (hello).
+inline constexpr char kDue = 'D';  // broker->plugin: header = tag, entry id, "<attempt> <due_ms>"
+inline constexpr char kAck = 'A';  // plugin->broker->scheduler: header = tag, id, status code;
+                                   // then a frame with the status message
+inline constexpr char kRunning =
+    'L';  // broker->scheduler: tag + running plugin names, comma-joined
 }  // namespace frame
 
 // Header of a request or reply: tag, seq, then tail (tenant, or status code).
 std::string encode_header(char tag, std::uint64_t seq, std::string_view tail);
 // Reads a header written by encode_header; false when it is too short.
 bool decode_header(std::string_view header, std::uint64_t& seq, std::string_view& tail);
+
+// The scheduler's identity on the broker's plugin socket (plugin names cannot start with '@').
+inline constexpr std::string_view kSchedulerIdentity = "@scheduler";
 
 // The daemon's own service name.
 inline constexpr std::string_view kAdminService = "coachd";

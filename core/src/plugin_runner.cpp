@@ -5,12 +5,15 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <charconv>
 #include <future>
 #include <set>
 
 #include "envelope.hpp"
 #include "logging.hpp"
 #include "names.hpp"
+#include "store/plugin_store.hpp"
+#include "store/store_tables.hpp"
 
 namespace coach::core {
 
@@ -20,13 +23,17 @@ namespace {
 class ContextImpl final : public PluginContext {
  public:
   ContextImpl(std::string name, ConfigSection config, std::string default_tenant,
-              EventTypes* event_types)
+              const PluginRunner::Options& options)
       : name_(std::move(name)),
         config_(std::move(config)),
         logger_(make_logger(name_)),
         default_tenant_(std::move(default_tenant)),
         tenant_(default_tenant_),
-        event_types_(event_types) {}
+        event_types_(options.event_types),
+        service_(options.store),
+        clock_(options.clock),
+        on_scheduled_(options.on_scheduled),
+        store_(*options.store, name_, tenant_) {}
 
   v1::Status serve_binding(std::string_view method, MethodBinding binding) noexcept override {
     if (!in_start_) return error(v1::STATUS_CODE_FAILED_PRECONDITION, "serve() only in start()");
@@ -48,10 +55,7 @@ class ContextImpl final : public PluginContext {
                              const google::protobuf::Message& message) noexcept override {
     try {
       std::string t(topic);
-      if (t.rfind(name_ + ".", 0) != 0 || !is_topic(t)) {
-        return error(v1::STATUS_CODE_INVALID_ARGUMENT,
-                     "topic '" + t + "' must be '" + name_ + ".<event>' in [a-z0-9_.]");
-      }
+      if (auto bad = check_own_topic(t); bad.code() != v1::STATUS_CODE_OK) return bad;
       if (std::this_thread::get_id() != thread_) {
         return error(v1::STATUS_CODE_FAILED_PRECONDITION, "publish() off the plugin's thread");
       }
@@ -83,6 +87,43 @@ class ContextImpl final : public PluginContext {
     return {};
   }
 
+  Store& store() noexcept override { return store_; }
+  std::int64_t now_ms() const noexcept override { return clock_->now_ms(); }
+
+  v1::Status schedule_message(std::int64_t due_ms, std::string_view topic,
+                              const google::protobuf::Message& message,
+                              const ScheduleOptions& options, std::int64_t& id) noexcept override {
+    std::string t(topic);
+    if (auto bad = check_own_topic(t); bad.code() != v1::STATUS_CODE_OK) return bad;
+    auto status = status_of([&] {
+      google::protobuf::Any any;
+      any.PackFrom(message);
+      const std::string payload = any.SerializeAsString();
+      const std::int64_t now = clock_->now_ms();
+      id = service_->write([&](SqlConnection& c) {
+        return schedule_insert(c, {tenant_, name_}, t, due_ms, payload, options.announce, now);
+      });
+    });
+    if (status.code() == v1::STATUS_CODE_OK && on_scheduled_) on_scheduled_();
+    return status;
+  }
+
+  v1::Status cancel_scheduled(std::int64_t id, bool& cancelled) noexcept override {
+    return status_of([&] {
+      const std::int64_t now = clock_->now_ms();
+      cancelled = service_->write([&](SqlConnection& c) {
+        return schedule_cancel(c, {tenant_, name_}, id, now);
+      });
+    });
+  }
+
+  v1::Status handle_due_binding(std::string_view prefix, DueHandler handler) noexcept override {
+    if (!in_start_) return error(v1::STATUS_CODE_FAILED_PRECONDITION, "on_due() only in start()");
+    if (!handler) return error(v1::STATUS_CODE_INVALID_ARGUMENT, "on_due() without a handler");
+    due_handlers_.emplace_back(std::string(prefix), std::move(handler));
+    return {};
+  }
+
   const ConfigSection& config() const noexcept override { return config_; }
   std::shared_ptr<spdlog::logger> logger() const noexcept override { return logger_; }
   std::string_view name() const noexcept override { return name_; }
@@ -90,6 +131,7 @@ class ContextImpl final : public PluginContext {
   // Runner-side access.
   std::map<std::string, MethodBinding, std::less<>> methods_;
   std::vector<std::pair<std::string, EventHandler>> subscriptions_;
+  std::vector<std::pair<std::string, DueHandler>> due_handlers_;
   bool in_start_ = false;
   std::thread::id thread_;
   zmq::socket_t* socket_ = nullptr;
@@ -98,6 +140,14 @@ class ContextImpl final : public PluginContext {
   void reset_tenant() { tenant_ = default_tenant_; }
 
  private:
+  v1::Status check_own_topic(const std::string& t) const {
+    if (t.rfind(name_ + ".", 0) != 0 || !is_topic(t)) {
+      return error(v1::STATUS_CODE_INVALID_ARGUMENT,
+                   "topic '" + t + "' must be '" + name_ + ".<event>' in [a-z0-9_.]");
+    }
+    return {};
+  }
+
   static v1::Status error(v1::StatusCode code, std::string message) {
     v1::Status s;
     s.set_code(code);
@@ -112,6 +162,10 @@ class ContextImpl final : public PluginContext {
   std::string tenant_;
   EventTypes* event_types_;
   std::set<std::string> recorded_topics_;  // topics already in event_types_: skip its lock
+  StoreService* service_;
+  const Clock* clock_;
+  std::function<void()> on_scheduled_;
+  PluginStore store_;
 };
 
 }  // namespace
@@ -127,12 +181,13 @@ struct PluginRunner::State {
   explicit State(Options opts)
       : options(std::move(opts)),
         context(options.library.name, ConfigSection(options.library.name, options.config.values),
-                options.default_tenant, options.event_types),
+                options.default_tenant, options),
         log(make_logger("runner")) {}
 
   void run();
   void serve_request(zmq::socket_t& socket, std::vector<zmq::message_t>& parts);
   void deliver_event(std::vector<zmq::message_t>& parts);
+  void deliver_due(zmq::socket_t& socket, std::vector<zmq::message_t>& parts);
 };
 
 void PluginRunner::State::run() {
@@ -161,6 +216,7 @@ void PluginRunner::State::run() {
     }
     if (!ok) {
       context.methods_.clear();
+      context.due_handlers_.clear();
       context.subscriptions_.clear();
       instance.reset();
       started.set_value(error.empty() ? "start failed" : error);
@@ -185,6 +241,8 @@ void PluginRunner::State::run() {
         serve_request(socket, parts);
       } else if (tag == frame::kEvent) {
         deliver_event(parts);
+      } else if (tag == frame::kDue) {
+        deliver_due(socket, parts);
       } else if (tag == frame::kStop) {
         break;
       } else {
@@ -282,6 +340,53 @@ void PluginRunner::State::deliver_event(std::vector<zmq::message_t>& parts) {
     }
   }
   context.reset_tenant();
+}
+
+void PluginRunner::State::deliver_due(zmq::socket_t& socket, std::vector<zmq::message_t>& parts) {
+  // parts: ['D' id "<attempt> <due_ms>", envelope]
+  std::uint64_t id = 0;
+  std::string_view tail;
+  if (parts.size() != 2 || !decode_header(parts[0].to_string_view(), id, tail)) {
+    log->error("plugin {}: malformed due entry dropped", options.library.name);
+    return;
+  }
+  v1::Status status;
+  v1::Envelope env;
+  if (!env.ParseFromArray(parts[1].data(), static_cast<int>(parts[1].size()))) {
+    status.set_code(v1::STATUS_CODE_MALFORMED_FRAME);
+    status.set_message("due entry does not parse");
+  } else {
+    DueEntry due{static_cast<std::int64_t>(id), env.topic(), env.tenant(), 0, 1, env.payload()};
+    const auto space = tail.find(' ');
+    std::from_chars(tail.data(), tail.data() + space, due.attempt);
+    if (space != std::string_view::npos)
+      std::from_chars(tail.data() + space + 1, tail.data() + tail.size(), due.due_ms);
+    DueHandler* handler = nullptr;
+    for (auto& [prefix, h] : context.due_handlers_) {
+      if (env.topic().rfind(prefix, 0) == 0) {
+        handler = &h;
+        break;
+      }
+    }
+    if (!handler) {
+      status.set_code(v1::STATUS_CODE_UNKNOWN_METHOD);
+      status.set_message(fmt::format("plugin '{}' has no due handler for '{}'",
+                                     options.library.name, env.topic()));
+    } else {
+      context.set_tenant(env.tenant());
+      try {
+        (*handler)(due, status);
+      } catch (...) {
+        status.set_code(v1::STATUS_CODE_HANDLER_FAILED);
+        status.set_message("due handler threw through the SDK wrapper");
+      }
+      context.reset_tenant();
+    }
+  }
+  const auto header =
+      encode_header(frame::kAck, id, std::to_string(static_cast<int>(status.code())));
+  zmq::send_multipart(
+      socket, std::array<zmq::const_buffer, 2>{zmq::buffer(header), zmq::buffer(status.message())});
 }
 
 PluginRunner::PluginRunner(Options options)

@@ -10,16 +10,19 @@
 #include <zmq_addon.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "clock.hpp"
 #include "config.hpp"
 #include "event_types.hpp"
 #include "plugin_loader.hpp"
 #include "request_router.hpp"
+#include "store/store_service.hpp"
 
 namespace coach::core {
 
@@ -34,6 +37,10 @@ class PluginRunner {
     std::uint32_t hwm = 10000;
     std::uint32_t linger_ms = 200;
     EventTypes* event_types = nullptr;
+    StoreService* store = nullptr;
+    const Clock* clock = nullptr;
+    // Called after an entry was scheduled, so the scheduler looks again. Any thread.
+    std::function<void()> on_scheduled;
   };
 
   explicit PluginRunner(Options options);

@@ -15,6 +15,13 @@ std::string runtime_dir() {
   return "/tmp/coachd-" + std::to_string(::getuid());
 }
 
+std::string state_dir() {
+  if (const char* d = std::getenv("STATE_DIRECTORY"); d && *d) return d;
+  if (const char* d = std::getenv("XDG_STATE_HOME"); d && *d) return std::string(d) + "/coachd";
+  if (const char* d = std::getenv("HOME"); d && *d) return std::string(d) + "/.local/state/coachd";
+  return "/tmp/coachd-" + std::to_string(::getuid()) + "/state";
+}
+
 std::string executable_dir() {
   std::error_code ec;
   auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -33,6 +40,7 @@ std::string expand_path_variables(const std::string& text) {
   if (out.find("$ORIGIN") != std::string::npos) replace_all(out, "$ORIGIN", executable_dir());
   if (out.find("$RUNTIME_DIR") != std::string::npos)
     replace_all(out, "$RUNTIME_DIR", runtime_dir());
+  if (out.find("$STATE_DIR") != std::string::npos) replace_all(out, "$STATE_DIR", state_dir());
   return out;
 }
 

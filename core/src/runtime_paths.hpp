@@ -8,9 +8,11 @@ namespace coach::core {
 
 // $RUNTIME_DIRECTORY (systemd), else $XDG_RUNTIME_DIR/coachd, else /tmp/coachd-<uid>.
 std::string runtime_dir();
+// $STATE_DIRECTORY (systemd), else $XDG_STATE_HOME/coachd, else ~/.local/state/coachd.
+std::string state_dir();
 // Directory of the running executable.
 std::string executable_dir();
-// Replaces $ORIGIN (executable dir) and $RUNTIME_DIR in text.
+// Replaces $ORIGIN (executable dir), $RUNTIME_DIR and $STATE_DIR in text.
 std::string expand_path_variables(const std::string& text);
 // The request and event endpoints of the embedded default config.
 std::string default_request_endpoint();

@@ -20,6 +20,9 @@ bus:
   request_endpoint: ipc://$work/req.sock
   event_endpoint: ipc://$work/ev.sock
 plugin_dirs: [$work/build]
+store:
+  sqlite:
+    path: $work/coachd.db
 plugins:
   hello: {}
 YAML

@@ -106,12 +106,26 @@ class DaemonProcess {
     ::close(notify_fd_);
   }
 
+  // Top-level sections besides log, bus, plugin_dirs and plugins (store, scheduler, deployment).
+  // The default keeps the SQLite store in this daemon's temporary directory.
+  void set_sections(std::string yaml) {
+    sections_ = std::move(yaml);
+    write_config(plugins_yaml_, bus_extra_);
+  }
+  std::string default_sections() const {
+    return "store:\n  sqlite:\n    path: " + dir_.file("coachd.db") + "\n";
+  }
+
   void write_config(const std::string& plugins_yaml, const std::string& bus_extra = "") {
-    std::string text =
-        "log:\n  level: " + log_level_ + "\nbus:\n  request_endpoint: " + request_endpoint_ +
-        "\n  event_endpoint: " + event_endpoint_ + "\n" + bus_extra +
-        "plugin_dirs:\n  - " COACH_FIXTURE_DIR "\n  - " COACH_PLUGIN_DIR "\nplugins:\n" +
-        plugins_yaml;
+    plugins_yaml_ = plugins_yaml;
+    bus_extra_ = bus_extra;
+    if (!sections_) sections_ = default_sections();
+    std::string text = *sections_ + "log:\n  level: " + log_level_ +
+                       "\nbus:\n  request_endpoint: " + request_endpoint_ +
+                       "\n  event_endpoint: " + event_endpoint_ + "\n" + bus_extra +
+                       "plugin_dirs:\n  - " COACH_FIXTURE_DIR "\n  - " COACH_PLUGIN_DIR
+                       "\nplugins:\n" +
+                       plugins_yaml;
     write_file(config_path(), text);
   }
 
@@ -127,7 +141,7 @@ class DaemonProcess {
   void start(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     pid_ = ::fork();
     if (pid_ == 0) {
-      int fd = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int fd = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       ::dup2(fd, 2);
       ::dup2(fd, 1);
       ::setenv("NOTIFY_SOCKET", notify_path_.c_str(), 1);
@@ -174,6 +188,9 @@ class DaemonProcess {
  private:
   std::string log_level_;
   TempDir dir_;
+  std::string plugins_yaml_;
+  std::string bus_extra_;
+  std::optional<std::string> sections_;
   std::string request_endpoint_;
   std::string event_endpoint_;
   std::string notify_path_;

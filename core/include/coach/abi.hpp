@@ -9,7 +9,7 @@ namespace coach {
 
 // Bumped whenever anything a plugin sees across the boundary changes layout or meaning:
 // PluginContext's virtual functions, PluginInstance, PluginManifest, ConfigSection.
-inline constexpr std::uint32_t kAbiVersion = 1;
+inline constexpr std::uint32_t kAbiVersion = 2;  // 2: store, scheduler, clock
 
 // What a plugin declares about itself. Every string is static and NUL-terminated.
 struct PluginManifest {

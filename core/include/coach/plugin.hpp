@@ -30,6 +30,7 @@
 #include <spdlog/logger.h>
 #include <boost/dll/alias.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,6 +43,7 @@
 #include "coach/abi.hpp"
 #include "coach/config_section.hpp"
 #include "coach/error.hpp"
+#include "coach/store.hpp"
 
 namespace coach {
 
@@ -79,6 +81,31 @@ struct MethodBinding {
 
 using EventHandler = std::function<void(const Event&)>;
 
+// A scheduled entry that came due, handed to the plugin that scheduled it; valid during the call.
+struct DueEntry {
+  std::int64_t id = 0;
+  std::string_view topic;
+  std::string_view tenant;
+  std::int64_t due_ms = 0;    // when it was due (ms since the Unix epoch, daemon clock)
+  std::uint32_t attempt = 1;  // 2 and up: an earlier delivery failed or was not confirmed
+  const google::protobuf::Any& payload;
+
+  template <typename Msg>
+  std::optional<Msg> as() const {
+    Msg msg;
+    if (!payload.Is<Msg>() || !payload.UnpackTo(&msg)) return std::nullopt;
+    return msg;
+  }
+};
+
+// The untyped form of a due handler: fills status (OK marks the entry done).
+using DueHandler = std::function<void(const DueEntry&, v1::Status& status)>;
+
+struct ScheduleOptions {
+  // After the plugin's due handler succeeded, also publish the message as an event on its topic.
+  bool announce = false;
+};
+
 class PluginContext {
  public:
   virtual ~PluginContext() = default;
@@ -100,6 +127,21 @@ class PluginContext {
   virtual std::shared_ptr<spdlog::logger> logger() const noexcept = 0;
   // The plugin's name as loaded.
   virtual std::string_view name() const noexcept = 0;
+  // The plugin's durable key-value store, scoped to this plugin and the current tenant.
+  virtual Store& store() noexcept = 0;
+  // The daemon's clock in ms since the Unix epoch: a test deployment can advance it.
+  virtual std::int64_t now_ms() const noexcept = 0;
+  // Stores an entry that comes due at due_ms (daemon clock); returns once it is durable. The
+  // topic is "<plugin>.<name>". When due, the entry goes to this plugin's due handler for a
+  // matching prefix, at least once: it is marked done only after the handler succeeds.
+  virtual v1::Status schedule_message(std::int64_t due_ms, std::string_view topic,
+                                      const google::protobuf::Message& message,
+                                      const ScheduleOptions& options,
+                                      std::int64_t& id) noexcept = 0;
+  // Cancels a pending entry of this plugin and tenant; cancelled is false if none was pending.
+  virtual v1::Status cancel_scheduled(std::int64_t id, bool& cancelled) noexcept = 0;
+  // Receives this plugin's due entries whose topic starts with prefix. Only in start().
+  virtual v1::Status handle_due_binding(std::string_view prefix, DueHandler handler) noexcept = 0;
 
   // --- Typed helpers, compiled into the plugin. These throw coach::Error on failure. ---
 
@@ -115,13 +157,13 @@ class PluginContext {
     binding.handler = [fn = std::move(fn)](const RequestContext& rc,
                                            const google::protobuf::Any& request,
                                            google::protobuf::Any& reply, v1::Status& status) {
-      try {
-        Req req;
-        if (!request.UnpackTo(&req)) {
-          status.set_code(v1::STATUS_CODE_WRONG_PAYLOAD_TYPE);
-          status.set_message("payload does not parse as " + Req::descriptor()->full_name());
-          return;
-        }
+      Req req;
+      if (!request.UnpackTo(&req)) {
+        status.set_code(v1::STATUS_CODE_WRONG_PAYLOAD_TYPE);
+        status.set_message("payload does not parse as " + Req::descriptor()->full_name());
+        return;
+      }
+      capture_status(status, [&] {
         Resp resp;
         if constexpr (std::is_invocable_v<Fn&, const Req&, const RequestContext&>) {
           resp = fn(req, rc);
@@ -129,23 +171,42 @@ class PluginContext {
           resp = fn(req);
         }
         reply.PackFrom(resp);
-        status.set_code(v1::STATUS_CODE_OK);
-      } catch (const Error& e) {
-        status.set_code(e.code());
-        status.set_message(e.what());
-      } catch (const std::exception& e) {
-        status.set_code(v1::STATUS_CODE_HANDLER_FAILED);
-        status.set_message(e.what());
-      } catch (...) {
-        status.set_code(v1::STATUS_CODE_HANDLER_FAILED);
-        status.set_message("unknown exception");
-      }
+      });
     };
     check(serve_binding(method, std::move(binding)));
   }
 
   void publish(std::string_view topic, const google::protobuf::Message& message) {
     check(publish_message(topic, message));
+  }
+
+  std::chrono::system_clock::time_point now() const {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms()));
+  }
+
+  // Schedules message on topic at when; returns the entry's id (for cancel).
+  std::int64_t schedule(std::chrono::system_clock::time_point when, std::string_view topic,
+                        const google::protobuf::Message& message, ScheduleOptions options = {}) {
+    std::int64_t id = 0;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch());
+    check(schedule_message(ms.count(), topic, message, options, id));
+    return id;
+  }
+
+  // True when a pending entry was cancelled; false when it had fired, was cancelled, or is unknown.
+  bool cancel(std::int64_t id) {
+    bool cancelled = false;
+    check(cancel_scheduled(id, cancelled));
+    return cancelled;
+  }
+
+  // Handles due entries with a callback taking (const DueEntry&). Throwing coach::Error or any
+  // exception leaves the entry pending; it is retried with backoff.
+  template <typename Fn>
+  void on_due(std::string_view prefix, Fn fn) {
+    check(handle_due_binding(prefix, [fn = std::move(fn)](const DueEntry& due, v1::Status& status) {
+      capture_status(status, [&] { fn(due); });
+    }));
   }
 
   // Subscribes with a callback taking (const Event&). Exceptions from the callback are caught
@@ -167,6 +228,23 @@ class PluginContext {
  private:
   static void check(const v1::Status& status) {
     if (status.code() != v1::STATUS_CODE_OK) throw Error(status.code(), status.message());
+  }
+  // Runs fn; OK when it returns, the thrown Error's code, or HANDLER_FAILED for anything else.
+  template <typename Fn>
+  static void capture_status(v1::Status& status, Fn&& fn) noexcept {
+    try {
+      fn();
+      status.set_code(v1::STATUS_CODE_OK);
+    } catch (const Error& e) {
+      status.set_code(e.code());
+      status.set_message(e.what());
+    } catch (const std::exception& e) {
+      status.set_code(v1::STATUS_CODE_HANDLER_FAILED);
+      status.set_message(e.what());
+    } catch (...) {
+      status.set_code(v1::STATUS_CODE_HANDLER_FAILED);
+      status.set_message("unknown exception");
+    }
   }
   static void report_event_failure(const std::shared_ptr<spdlog::logger>& log,
                                    std::string_view topic, const char* what) {

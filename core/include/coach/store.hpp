@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: Apache-2.0
+// coach::Store: the plugin's durable key-value store (PluginContext::store()).
+//
+// Keys are the plugin's own: the daemon prefixes each with the tenant of the request being handled
+// and the plugin's name, so a plugin never sees another plugin's or another tenant's keys. Values
+// are bytes, normally a serialized protobuf message. Every record has a version (1 when created,
+// +1 on each write), which compare_and_set checks.
+//
+// A write returns only once it is durable (committed and synced by the backend). Writes from
+// several plugins (and the scheduler) that arrive together share one commit: group commit.
+//
+//   auto& store = ctx.store();
+//   store.put("case/42", c);                       // c: a protobuf message
+//   if (auto c = store.get<Case>("case/42")) ...   // DATA_CORRUPT if it does not parse as Case
+//   coach::WriteBatch batch;                        // all or nothing
+//   batch.put("case/42", c, /*expected_version=*/7).erase("index/old");
+//   if (!store.commit(batch)) ...                   // a version check failed; nothing written
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coach/error.hpp"
+
+namespace coach {
+
+struct StoredValue {
+  std::string key;
+  std::string value;
+  std::int64_t version = 0;
+};
+
+struct ScanPage {
+  std::vector<StoredValue> items;  // in key order (bytewise)
+  // Pass as start_after to get the next page; empty when this page is the last.
+  std::string next_after;
+};
+
+// Version expectations for compare-and-set writes.
+inline constexpr std::int64_t kAnyVersion = -1;
+inline constexpr std::int64_t kMustNotExist = 0;
+
+struct WriteOp {
+  enum class Kind : std::uint8_t { kPut, kErase };
+  Kind kind = Kind::kPut;
+  std::string key;
+  std::string value;
+  // kAnyVersion: unconditional; kMustNotExist: the key must be absent; n > 0: its version is n.
+  std::int64_t expected_version = kAnyVersion;
+};
+
+// Writes applied atomically by Store::commit: all of them, or none when a version check fails.
+class WriteBatch {
+ public:
+  WriteBatch& put(std::string key, const google::protobuf::Message& value,
+                  std::int64_t expected_version = kAnyVersion) {
+    return put_bytes(std::move(key), value.SerializeAsString(), expected_version);
+  }
+  WriteBatch& put_bytes(std::string key, std::string value,
+                        std::int64_t expected_version = kAnyVersion) {
+    ops_.push_back({WriteOp::Kind::kPut, std::move(key), std::move(value), expected_version});
+    return *this;
+  }
+  WriteBatch& erase(std::string key, std::int64_t expected_version = kAnyVersion) {
+    ops_.push_back({WriteOp::Kind::kErase, std::move(key), {}, expected_version});
+    return *this;
+  }
+  const std::vector<WriteOp>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+
+ private:
+  std::vector<WriteOp> ops_;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- Implemented by the daemon. Never throw; failures come back as a non-OK status
+  // (UNAVAILABLE: backend down, RESOURCE_EXHAUSTED: full, INVALID_ARGUMENT: bad key). ---
+
+  virtual v1::Status read_value(std::string_view key, std::optional<StoredValue>& out) noexcept = 0;
+  virtual v1::Status scan_values(std::string_view prefix, std::string_view start_after,
+                                 std::uint32_t limit, ScanPage& out) noexcept = 0;
+  // applied is false (and nothing written) when a version check failed; versions then holds the
+  // new version of each op (0 for an erase).
+  virtual v1::Status write_values(const std::vector<WriteOp>& ops, bool& applied,
+                                  std::vector<std::int64_t>& versions) noexcept = 0;
+
+  // --- Typed helpers, compiled into the plugin. These throw coach::Error on failure. ---
+
+  std::optional<StoredValue> get_bytes(std::string_view key) {
+    std::optional<StoredValue> out;
+    check(read_value(key, out));
+    return out;
+  }
+
+  // The value as Msg; nullopt when absent; DATA_CORRUPT when the bytes do not parse as Msg.
+  template <typename Msg>
+  std::optional<Msg> get(std::string_view key, std::int64_t* version = nullptr) {
+    auto stored = get_bytes(key);
+    if (!stored) return std::nullopt;
+    if (version) *version = stored->version;
+    return parse<Msg>(*stored);
+  }
+
+  template <typename Msg>
+  static Msg parse(const StoredValue& stored) {
+    Msg msg;
+    if (!msg.ParseFromString(stored.value)) {
+      throw Error(
+          v1::STATUS_CODE_DATA_CORRUPT,
+          "stored value '" + stored.key + "' does not parse as " + Msg::descriptor()->full_name());
+    }
+    return msg;
+  }
+
+  // Writes unconditionally; returns the new version.
+  std::int64_t put(std::string key, const google::protobuf::Message& value) {
+    return single(WriteBatch().put(std::move(key), value));
+  }
+  std::int64_t put_bytes(std::string key, std::string value) {
+    return single(WriteBatch().put_bytes(std::move(key), std::move(value)));
+  }
+  // Writes only when the key's version is expected (kMustNotExist: absent). Returns the new
+  // version, or nullopt when the check failed.
+  std::optional<std::int64_t> compare_and_set(std::string key, std::int64_t expected_version,
+                                              const google::protobuf::Message& value) {
+    std::vector<std::int64_t> versions;
+    if (!commit(WriteBatch().put(std::move(key), value, expected_version), &versions))
+      return std::nullopt;
+    return versions.front();
+  }
+  void erase(std::string key) { single(WriteBatch().erase(std::move(key))); }
+
+  // Applies every op or none; false when a version check failed.
+  bool commit(const WriteBatch& batch, std::vector<std::int64_t>* versions = nullptr) {
+    bool applied = false;
+    std::vector<std::int64_t> out;
+    check(write_values(batch.ops(), applied, out));
+    if (versions) *versions = std::move(out);
+    return applied;
+  }
+
+  // One page of keys starting with prefix, after start_after (empty: from the first).
+  ScanPage scan(std::string_view prefix, std::string_view start_after = {},
+                std::uint32_t limit = 100) {
+    ScanPage page;
+    check(scan_values(prefix, start_after, limit, page));
+    return page;
+  }
+
+ private:
+  std::int64_t single(const WriteBatch& batch) {
+    std::vector<std::int64_t> versions;
+    commit(batch, &versions);
+    return versions.empty() ? 0 : versions.front();
+  }
+  static void check(const v1::Status& status) {
+    if (status.code() != v1::STATUS_CODE_OK) throw Error(status.code(), status.message());
+  }
+};
+
+}  // namespace coach

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "plugin_store.hpp"
+
+#include "store_tables.hpp"
+
+namespace coach::core {
+
+v1::Status PluginStore::read_value(std::string_view key, std::optional<StoredValue>& out) noexcept {
+  return status_of([&] {
+    out = service_.read([&](SqlConnection& c) { return kv_get(c, {tenant_, plugin_}, key); });
+  });
+}
+
+v1::Status PluginStore::scan_values(std::string_view prefix, std::string_view start_after,
+                                    std::uint32_t limit, ScanPage& out) noexcept {
+  return status_of([&] {
+    out = service_.read([&](SqlConnection& c) {
+      return kv_scan(c, {tenant_, plugin_}, prefix, start_after, limit);
+    });
+  });
+}
+
+v1::Status PluginStore::write_values(const std::vector<WriteOp>& ops, bool& applied,
+                                     std::vector<std::int64_t>& versions) noexcept {
+  applied = false;
+  versions.clear();
+  return status_of([&] {
+    if (ops.empty()) {
+      applied = true;
+      return;
+    }
+    for (const auto& op : ops) check_key(op.key);  // refuse before queueing for a commit
+    try {
+      versions = service_.write([&](SqlConnection& c) {
+        return kv_write(c, {tenant_, plugin_}, ops);
+      });
+      applied = true;
+    } catch (const RolledBack&) {
+      applied = false;  // a version check failed; nothing of the batch was written
+    }
+  });
+}
+
+}  // namespace coach::core

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+// PluginStore: the coach::Store a plugin gets from its context. It fills in the plugin's name and
+// the tenant of the request being handled, so a plugin cannot name another plugin's or another
+// tenant's keys, and turns every failure into a Status (nothing throws across the boundary).
+#pragma once
+
+#include <string>
+
+#include "coach/store.hpp"
+#include "store_service.hpp"
+
+namespace coach::core {
+
+class PluginStore final : public Store {
+ public:
+  // tenant is read at each call: the runner points it at the current request's tenant.
+  PluginStore(StoreService& service, std::string plugin, const std::string& tenant)
+      : service_(service), plugin_(std::move(plugin)), tenant_(tenant) {}
+
+  v1::Status read_value(std::string_view key, std::optional<StoredValue>& out) noexcept override;
+  v1::Status scan_values(std::string_view prefix, std::string_view start_after, std::uint32_t limit,
+                         ScanPage& out) noexcept override;
+  v1::Status write_values(const std::vector<WriteOp>& ops, bool& applied,
+                          std::vector<std::int64_t>& versions) noexcept override;
+
+ private:
+  StoreService& service_;
+  std::string plugin_;
+  const std::string& tenant_;
+};
+
+// Runs fn, turning StoreError and any other exception into a non-OK Status.
+template <typename Fn>
+v1::Status status_of(Fn&& fn) noexcept {
+  v1::Status status;
+  try {
+    fn();
+  } catch (const StoreError& e) {
+    status.set_code(e.code());
+    status.set_message(e.what());
+  } catch (const std::exception& e) {
+    status.set_code(v1::STATUS_CODE_INTERNAL);
+    status.set_message(e.what());
+  } catch (...) {
+    status.set_code(v1::STATUS_CODE_INTERNAL);
+    status.set_message("unknown exception in the store");
+  }
+  return status;
+}
+
+}  // namespace coach::core

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: Apache-2.0
+// PostgreSQL through libpq: binary parameters and results, statements prepared once per
+// connection. A commit is durable when the server's synchronous_commit is on (its default).
+#include <endian.h>
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include <cstring>
+#include <map>
+
+#include "sql_connection.hpp"
+
+namespace coach::core {
+
+namespace {
+
+// pg_type OIDs (catalog/pg_type_d.h, stable across releases).
+constexpr Oid kBoolOid = 16;
+constexpr Oid kByteaOid = 17;
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kInt2Oid = 21;
+constexpr Oid kInt4Oid = 23;
+constexpr Oid kTextOid = 25;
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using Result = std::unique_ptr<PGresult, ResultDeleter>;
+
+// The dsn without any password, for logs and errors.
+std::string redact(const std::string& dsn) {
+  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), nullptr);
+  if (!opts) return "<unparseable dsn>";
+  std::string out;
+  for (auto* o = opts; o->keyword; ++o) {
+    if (!o->val || std::strcmp(o->keyword, "password") == 0) continue;
+    if (!out.empty()) out += ' ';
+    out += fmt::format("{}={}", o->keyword, o->val);
+  }
+  PQconninfoFree(opts);
+  return out.empty() ? "(defaults)" : out;
+}
+
+class PostgresConnection final : public SqlConnection {
+ public:
+  PostgresConnection(const std::string& dsn, const std::string& where) : where_(where) {
+    // Keywords before dbname are overridden by the dsn's own; after it they override.
+    const char* keys[] = {"connect_timeout", "dbname", "fallback_application_name", nullptr};
+    const char* values[] = {"5", dsn.c_str(), "coachd", nullptr};
+    conn_ = PQconnectdbParams(keys, values, 1);
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+      std::string why = conn_ ? PQerrorMessage(conn_) : "out of memory";
+      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw StoreError(v1::STATUS_CODE_UNAVAILABLE,
+                       fmt::format("postgresql {}: cannot connect: {}", where_, why), true);
+    }
+    query("SET client_min_messages = warning");
+  }
+
+  ~PostgresConnection() override {
+    if (conn_) PQfinish(conn_);
+  }
+
+  using SqlConnection::query;
+
+  std::vector<SqlRow> query(std::string_view sql, std::span<const SqlParam> params) override {
+    const std::size_t n = params.size();
+    std::vector<Oid> types(n);
+    std::vector<const char*> values(n);
+    std::vector<int> lengths(n);
+    std::vector<int> formats(n, 1);
+    std::vector<std::uint64_t> ints(n);
+    std::string signature;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::visit(
+          [&](const auto& p) {
+            using P = std::decay_t<decltype(p)>;
+            if constexpr (std::is_same_v<P, Null>) {
+              types[i] = 0;
+              values[i] = nullptr;
+              signature += 'n';
+            } else if constexpr (std::is_same_v<P, std::int64_t>) {
+              types[i] = kInt8Oid;
+              ints[i] = htobe64(static_cast<std::uint64_t>(p));
+              values[i] = reinterpret_cast<const char*>(&ints[i]);
+              lengths[i] = 8;
+              signature += 'i';
+            } else {
+              types[i] = std::is_same_v<P, Text> ? kTextOid : kByteaOid;
+              values[i] = p.value.empty() ? "" : p.value.data();
+              lengths[i] = static_cast<int>(p.value.size());
+              signature += std::is_same_v<P, Text> ? 't' : 'b';
+            }
+          },
+          params[i]);
+    }
+    const std::string& name = prepared(sql, signature, types);
+    Result res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
+                              lengths.data(), formats.data(), 1));
+    check(res.get(), sql);
+    std::vector<SqlRow> rows;
+    const int nrows = PQntuples(res.get());
+    const int ncols = PQnfields(res.get());
+    rows.reserve(static_cast<std::size_t>(nrows));
+    for (int r = 0; r < nrows; ++r) {
+      SqlRow row;
+      row.reserve(static_cast<std::size_t>(ncols));
+      for (int c = 0; c < ncols; ++c) row.push_back(cell(res.get(), r, c));
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+ private:
+  const std::string& prepared(std::string_view sql, const std::string& signature,
+                              const std::vector<Oid>& types) {
+    std::string key = signature + '|' + std::string(sql);
+    auto it = statements_.find(key);
+    if (it != statements_.end()) return it->second;
+    std::string name = fmt::format("coach_{}", statements_.size() + 1);
+    Result res(PQprepare(conn_, name.c_str(), std::string(sql).c_str(),
+                         static_cast<int>(types.size()), types.data()));
+    check(res.get(), sql);
+    return statements_.emplace(std::move(key), std::move(name)).first->second;
+  }
+
+  SqlValue cell(PGresult* res, int r, int c) const {
+    if (PQgetisnull(res, r, c)) return std::monostate{};
+    const char* v = PQgetvalue(res, r, c);
+    const int len = PQgetlength(res, r, c);
+    switch (PQftype(res, c)) {
+      case kInt8Oid: {
+        std::uint64_t x = 0;
+        std::memcpy(&x, v, 8);
+        return static_cast<std::int64_t>(be64toh(x));
+      }
+      case kInt4Oid: {
+        std::uint32_t x = 0;
+        std::memcpy(&x, v, 4);
+        return static_cast<std::int64_t>(static_cast<std::int32_t>(be32toh(x)));
+      }
+      case kInt2Oid: {
+        std::uint16_t x = 0;
+        std::memcpy(&x, v, 2);
+        return static_cast<std::int64_t>(static_cast<std::int16_t>(be16toh(x)));
+      }
+      case kBoolOid:
+        return static_cast<std::int64_t>(v[0] != 0);
+      default:  // bytea and text arrive as their raw bytes in binary format
+        return std::string(v, static_cast<std::size_t>(len));
+    }
+  }
+
+  void check(PGresult* res, std::string_view sql) {
+    const auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
+    std::string why = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    std::string_view sqlstate = state ? state : "";
+    const bool lost = PQstatus(conn_) == CONNECTION_BAD || sqlstate.substr(0, 2) == "08" ||
+                      sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
+    v1::StatusCode code = v1::STATUS_CODE_INTERNAL;
+    if (lost || sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03") {
+      code = v1::STATUS_CODE_UNAVAILABLE;
+    } else if (sqlstate.substr(0, 2) == "53") {
+      code = v1::STATUS_CODE_RESOURCE_EXHAUSTED;
+    } else if (sqlstate == "XX001" || sqlstate == "XX002") {
+      code = v1::STATUS_CODE_DATA_CORRUPT;
+    }
+    std::string what = fmt::format("postgresql {}: {}{}", where_, lost ? "connection lost: " : "",
+                                   why.empty() ? "unknown error" : why);
+    if (code == v1::STATUS_CODE_INTERNAL) what += fmt::format(" (in: {})", sql.substr(0, 60));
+    throw StoreError(code, what, lost);
+  }
+
+  std::string where_;
+  PGconn* conn_ = nullptr;
+  std::map<std::string, std::string, std::less<>> statements_;
+};
+
+class PostgresBackend final : public StorageBackend {
+ public:
+  explicit PostgresBackend(std::string dsn) : dsn_(std::move(dsn)), where_(redact(dsn_)) {}
+
+  std::string_view kind() const override { return "postgresql"; }
+  std::string describe() const override { return "postgresql " + where_; }
+  std::unique_ptr<SqlConnection> connect() override {
+    return std::make_unique<PostgresConnection>(dsn_, where_);
+  }
+  std::string_view begin_sql() const override { return "BEGIN"; }
+  std::string_view claim_lock_clause() const override { return " FOR UPDATE SKIP LOCKED"; }
+  std::string_view migration_lock_sql() const override {
+    return "SELECT pg_advisory_xact_lock(7426873)";  // "coach" on a phone keypad, roughly
+  }
+
+  std::vector<std::vector<std::string>> migrations() const override {
+    return {{
+        "CREATE TABLE coach_kv (tenant TEXT NOT NULL, plugin TEXT NOT NULL, key BYTEA NOT NULL,"
+        " value BYTEA NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (tenant, plugin, key))",
+        "CREATE TABLE coach_schedule (id BIGSERIAL PRIMARY KEY,"
+        " tenant TEXT NOT NULL, plugin TEXT NOT NULL, topic TEXT NOT NULL,"
+        " due_ms BIGINT NOT NULL, payload BYTEA NOT NULL, announce BIGINT NOT NULL,"
+        " state BIGINT NOT NULL DEFAULT 0, claimed_by TEXT,"
+        " lease_until_ms BIGINT NOT NULL DEFAULT 0, attempts BIGINT NOT NULL DEFAULT 0,"
+        " created_ms BIGINT NOT NULL, done_ms BIGINT, last_error TEXT)",
+        "CREATE INDEX coach_schedule_due ON coach_schedule (state, plugin, due_ms)",
+    }};
+  }
+
+ private:
+  std::string dsn_;
+  std::string where_;
+};
+
+}  // namespace
+
+std::unique_ptr<StorageBackend> make_postgres_backend(const std::string& dsn) {
+  return std::make_unique<PostgresBackend>(dsn);
+}
+
+}  // namespace coach::core

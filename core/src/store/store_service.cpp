@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "store_service.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "logging.hpp"
+
+namespace coach::core {
+
+namespace {
+
+constexpr std::chrono::milliseconds kFirstBackoff{100};
+constexpr std::chrono::milliseconds kMaxBackoff{5000};
+constexpr std::size_t kMaxIdleReaders = 8;
+
+}  // namespace
+
+std::int64_t as_int(const SqlValue& v) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* s = std::get_if<std::string>(&v)) return std::stoll(*s);
+  return 0;
+}
+
+std::string as_bytes(SqlValue v) {
+  if (auto* s = std::get_if<std::string>(&v)) return std::move(*s);
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  return {};
+}
+
+bool is_null(const SqlValue& v) { return std::holds_alternative<std::monostate>(v); }
+
+std::unique_ptr<StorageBackend> make_backend(const StoreConfig& config) {
+  if (config.backend == "sqlite")
+    return make_sqlite_backend(config.sqlite_path, config.sqlite_max_size_mb);
+  if (config.backend == "postgresql") return make_postgres_backend(config.postgresql_dsn);
+  throw StoreError(v1::STATUS_CODE_INTERNAL, "unknown store backend '" + config.backend + "'");
+}
+
+StoreService::StoreService(const StoreConfig& config)
+    : config_(config), backend_(make_backend(config)), log_(make_logger("store")) {
+  writer_ = backend_->connect();
+  migrate(*writer_);
+  thread_ = std::thread([this] { writer_loop(); });
+}
+
+StoreService::~StoreService() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  queued_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void StoreService::migrate(SqlConnection& conn) {
+  const auto steps = backend_->migrations();
+  conn.query(backend_->begin_sql());
+  try {
+    conn.query(backend_->migration_lock_sql());
+    conn.query("CREATE TABLE IF NOT EXISTS coach_schema_version (version BIGINT NOT NULL)");
+    auto rows = conn.query("SELECT version FROM coach_schema_version");
+    int version = rows.empty() ? 0 : static_cast<int>(as_int(rows[0][0]));
+    if (rows.empty()) conn.query("INSERT INTO coach_schema_version (version) VALUES (0)");
+    if (version > static_cast<int>(steps.size())) {
+      throw StoreError(v1::STATUS_CODE_FAILED_PRECONDITION,
+                       fmt::format("{}: schema version {} is newer than this coachd knows ({})",
+                                   backend_->describe(), version, steps.size()));
+    }
+    for (auto i = static_cast<std::size_t>(version); i < steps.size(); ++i) {
+      for (const auto& sql : steps[i]) conn.query(sql);
+      conn.query("UPDATE coach_schema_version SET version = $1",
+                 {static_cast<std::int64_t>(i + 1)});
+      log_->info("{}: schema migrated to version {}", backend_->describe(), i + 1);
+    }
+    conn.query("COMMIT");
+    schema_version_ = static_cast<int>(steps.size());
+  } catch (...) {
+    try {
+      conn.query("ROLLBACK");
+    } catch (const StoreError&) {
+      // The original error is the one worth reporting.
+    }
+    throw;
+  }
+}
+
+StoreCounters StoreService::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+void StoreService::submit(std::function<void(SqlConnection&)> run) {
+  Job job;
+  job.run = std::move(run);
+  {
+    std::unique_lock lock(mutex_);
+    if (stopping_) throw StoreError(v1::STATUS_CODE_SHUTTING_DOWN, "store is shutting down");
+    queue_.push_back(&job);
+    queued_.notify_one();
+    completed_.wait(lock, [&] { return job.done; });
+  }
+  if (job.error) std::rethrow_exception(job.error);
+}
+
+void StoreService::writer_loop() {
+  std::vector<Job*> group;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      queued_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued has been answered
+      while (!queue_.empty() && group.size() < config_.max_batch) {
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    run_group(group);
+    {
+      std::lock_guard lock(mutex_);
+      ++counters_.commits;
+      for (Job* job : group) {
+        ++counters_.writes;
+        if (job->error) ++counters_.write_errors;
+        job->done = true;
+      }
+    }
+    completed_.notify_all();
+    group.clear();
+  }
+}
+
+bool StoreService::ensure_writer(std::vector<Job*>& group) {
+  if (writer_) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < retry_at_) {
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now);
+    auto error = std::make_exception_ptr(StoreError(
+        v1::STATUS_CODE_UNAVAILABLE, fmt::format("{} (reconnecting; next attempt in {} ms)",
+                                                 last_connect_error_, wait.count())));
+    for (Job* job : group) job->error = error;
+    return false;
+  }
+  try {
+    writer_ = backend_->connect();
+    log_->info("{}: reconnected", backend_->describe());
+    backoff_ = std::chrono::milliseconds(0);
+    std::lock_guard lock(mutex_);
+    ++counters_.reconnects;
+    return true;
+  } catch (const StoreError& e) {
+    backoff_ = std::min(kMaxBackoff, backoff_.count() ? backoff_ * 2 : kFirstBackoff);
+    retry_at_ = now + backoff_;
+    last_connect_error_ = e.what();
+    log_->warn("{}; retrying in {} ms", e.what(), backoff_.count());
+    auto error = std::current_exception();
+    for (Job* job : group) job->error = error;
+    return false;
+  }
+}
+
+void StoreService::run_group(std::vector<Job*>& group) {
+  if (!ensure_writer(group)) return;
+  auto lose_connection = [&](const StoreError& e) {
+    log_->error("{}", e.what());
+    last_connect_error_ = e.what();
+    writer_.reset();
+    retry_at_ = std::chrono::steady_clock::now();  // first reconnect right away
+    auto error = std::make_exception_ptr(e);
+    for (Job* job : group) job->error = error;  // the transaction is gone: nothing was kept
+  };
+  try {
+    writer_->query(backend_->begin_sql());
+    for (Job* job : group) {
+      writer_->query("SAVEPOINT job");
+      try {
+        job->run(*writer_);
+      } catch (const StoreError& e) {
+        if (e.connection_lost()) throw;
+        job->error = std::current_exception();
+      } catch (...) {
+        job->error = std::current_exception();
+      }
+      if (job->error) writer_->query("ROLLBACK TO SAVEPOINT job");
+      writer_->query("RELEASE SAVEPOINT job");
+    }
+  } catch (const StoreError& e) {
+    if (e.connection_lost()) return lose_connection(e);
+    // The transaction itself failed (BEGIN or a savepoint): nothing in it is kept.
+    auto error = std::current_exception();
+    for (Job* job : group) job->error = error;
+    try {
+      writer_->query("ROLLBACK");
+    } catch (const StoreError& again) {
+      if (again.connection_lost()) writer_.reset();
+    }
+    return;
+  }
+  try {
+    writer_->query("COMMIT");
+  } catch (const StoreError& e) {
+    if (e.connection_lost()) return lose_connection(e);
+    log_->error("commit of {} write(s) failed: {}", group.size(), e.what());
+    auto error = std::current_exception();
+    for (Job* job : group) {
+      if (!job->error) job->error = error;
+    }
+    try {
+      writer_->query("ROLLBACK");
+    } catch (const StoreError&) {
+      writer_.reset();  // state unknown: start over on a fresh connection
+    }
+  }
+}
+
+StoreService::Lease::Lease(StoreService& owner) : owner_(owner) {
+  {
+    std::lock_guard lock(owner_.pool_mutex_);
+    if (!owner_.readers_.empty()) {
+      conn_ = std::move(owner_.readers_.back());
+      owner_.readers_.pop_back();
+    }
+  }
+  if (!conn_) conn_ = owner_.backend_->connect();
+}
+
+StoreService::Lease::~Lease() {
+  if (!conn_) return;
+  std::lock_guard lock(owner_.pool_mutex_);
+  if (owner_.readers_.size() < kMaxIdleReaders) owner_.readers_.push_back(std::move(conn_));
+}
+
+}  // namespace coach::core

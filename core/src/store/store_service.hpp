@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+// StoreService: the daemon's one door to the database. write() runs a function inside the
+// current group transaction on the single writer connection and returns once that transaction
+// is committed and durable; functions queued while a commit is in progress run together in the
+// next one (group commit: one commit and one fsync for all of them). Each runs in its own
+// savepoint, so one failing rolls back only itself. read() runs on a pooled reader connection
+// and sees everything acknowledged. When the database goes away, callers get UNAVAILABLE and the
+// writer reconnects with backoff; nothing is acknowledged that was not committed.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "config.hpp"
+#include "sql_connection.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace coach::core {
+
+// Thrown inside a write function to roll back its own savepoint without it being an error
+// (e.g. a compare-and-set whose version did not match).
+struct RolledBack {};
+
+struct StoreCounters {
+  std::uint64_t commits = 0;
+  std::uint64_t writes = 0;
+  std::uint64_t write_errors = 0;
+  std::uint64_t reconnects = 0;
+};
+
+class StoreService {
+ public:
+  // Connects and runs the schema migrations. Throws StoreError naming the backend and the reason.
+  explicit StoreService(const StoreConfig& config);
+  ~StoreService();
+  StoreService(const StoreService&) = delete;
+  StoreService& operator=(const StoreService&) = delete;
+
+  // Runs fn(SqlConnection&) in the next group transaction and returns its result once that
+  // transaction is durable. Throws StoreError, RolledBack, or what fn threw (its writes undone).
+  template <typename Fn>
+  auto write(Fn&& fn) -> std::invoke_result_t<Fn&, SqlConnection&> {
+    using R = std::invoke_result_t<Fn&, SqlConnection&>;
+    if constexpr (std::is_void_v<R>) {
+      submit([&](SqlConnection& c) { fn(c); });
+    } else {
+      std::optional<R> result;
+      submit([&](SqlConnection& c) { result.emplace(fn(c)); });
+      return std::move(*result);
+    }
+  }
+
+  // Runs fn(SqlConnection&) on a reader connection. Throws StoreError or what fn threw.
+  template <typename Fn>
+  auto read(Fn&& fn) -> std::invoke_result_t<Fn&, SqlConnection&> {
+    Lease lease(*this);
+    try {
+      return fn(lease.connection());
+    } catch (const StoreError& e) {
+      if (e.connection_lost()) lease.discard();
+      throw;
+    }
+  }
+
+  const StorageBackend& backend() const { return *backend_; }
+  std::string describe() const { return backend_->describe(); }
+  StoreCounters counters() const;
+  // The schema version after migrations.
+  int schema_version() const { return schema_version_; }
+
+ private:
+  struct Job {
+    std::function<void(SqlConnection&)> run;
+    std::exception_ptr error;
+    bool done = false;
+  };
+
+  // A reader connection borrowed from the pool; returned unless discarded.
+  class Lease {
+   public:
+    explicit Lease(StoreService& owner);
+    ~Lease();
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    SqlConnection& connection() { return *conn_; }
+    void discard() { conn_.reset(); }
+
+   private:
+    StoreService& owner_;
+    std::unique_ptr<SqlConnection> conn_;
+  };
+
+  void submit(std::function<void(SqlConnection&)> run);
+  void writer_loop();
+  void run_group(std::vector<Job*>& group);
+  bool ensure_writer(std::vector<Job*>& group);
+  void migrate(SqlConnection& conn);
+
+  StoreConfig config_;
+  std::unique_ptr<StorageBackend> backend_;
+  std::shared_ptr<spdlog::logger> log_;
+  int schema_version_ = 0;
+
+  mutable std::mutex mutex_;
+  std::condition_variable queued_;
+  std::condition_variable completed_;
+  std::deque<Job*> queue_;
+  bool stopping_ = false;
+  StoreCounters counters_;
+
+  // Writer thread only.
+  std::unique_ptr<SqlConnection> writer_;
+  std::chrono::steady_clock::time_point retry_at_{};
+  std::chrono::milliseconds backoff_{0};
+  std::string last_connect_error_;
+
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<SqlConnection>> readers_;
+
+  std::thread thread_;
+};
+
+// Makes the backend config names; throws StoreError for an unknown backend.
+std::unique_ptr<StorageBackend> make_backend(const StoreConfig& config);
+
+}  // namespace coach::core

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// The store's two tables, in SQL both backends run: coach_kv (the plugins' key-value records,
+// keyed by tenant, plugin and key) and coach_schedule (the durable scheduler's entries).
+// Every function runs on the connection it is given; the caller chooses read() or write().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "coach/store.hpp"
+#include "sql_connection.hpp"
+
+namespace coach::core {
+
+// Whose keys: the core fills both from the plugin and the request being handled.
+struct StoreScope {
+  std::string_view tenant;
+  std::string_view plugin;
+};
+
+inline constexpr std::size_t kMaxKeyBytes = 1024;
+
+// Throws StoreError(INVALID_ARGUMENT) for an empty or oversized key.
+void check_key(std::string_view key);
+
+std::optional<StoredValue> kv_get(SqlConnection& c, StoreScope scope, std::string_view key);
+ScanPage kv_scan(SqlConnection& c, StoreScope scope, std::string_view prefix,
+                 std::string_view start_after, std::uint32_t limit);
+// Applies ops; throws RolledBack when a version check fails (the caller's savepoint undoes the
+// rest). Returns the new version of each op (0 for an erase).
+std::vector<std::int64_t> kv_write(SqlConnection& c, StoreScope scope,
+                                   const std::vector<WriteOp>& ops);
+
+struct KvStats {
+  std::string tenant;
+  std::string plugin;
+  std::int64_t keys = 0;
+  std::int64_t bytes = 0;
+};
+std::vector<KvStats> kv_stats(SqlConnection& c);
+
+enum class EntryState : std::int64_t { kPending = 0, kDone = 1, kCancelled = 2, kFailed = 3 };
+std::string_view to_string(EntryState s);
+
+struct ScheduleEntry {
+  std::int64_t id = 0;
+  std::string tenant;
+  std::string plugin;
+  std::string topic;
+  std::int64_t due_ms = 0;
+  std::string payload;  // a serialized google.protobuf.Any
+  bool announce = false;
+  EntryState state = EntryState::kPending;
+  std::string claimed_by;
+  std::int64_t lease_until_ms = 0;
+  std::int64_t attempts = 0;
+  std::int64_t created_ms = 0;
+  std::int64_t done_ms = 0;
+  std::string last_error;
+};
+
+std::int64_t schedule_insert(SqlConnection& c, StoreScope scope, std::string_view topic,
+                             std::int64_t due_ms, std::string_view payload, bool announce,
+                             std::int64_t now_ms);
+bool schedule_cancel(SqlConnection& c, StoreScope scope, std::int64_t id, std::int64_t now_ms);
+// Claims up to limit due entries of plugin for node until lease_until_ms; counts an attempt.
+// lock_clause comes from the backend (FOR UPDATE SKIP LOCKED on PostgreSQL).
+std::vector<ScheduleEntry> schedule_claim(SqlConnection& c, std::string_view lock_clause,
+                                          std::string_view plugin, std::string_view node,
+                                          std::int64_t now_ms, std::int64_t lease_until_ms,
+                                          std::int64_t limit);
+void schedule_done(SqlConnection& c, std::int64_t id, std::int64_t now_ms);
+// Puts a claimed entry back: due again at due_ms (failed for good when give_up).
+void schedule_retry(SqlConnection& c, std::int64_t id, std::int64_t due_ms, std::string_view error,
+                    bool give_up, std::int64_t now_ms);
+// Returns a claimed entry unattempted (its plugin was not running).
+void schedule_release(SqlConnection& c, std::int64_t id);
+// Releases every claim node holds: after a restart, its entries fire again at once.
+std::int64_t schedule_release_node(SqlConnection& c, std::string_view node);
+// When the next entry of plugin becomes claimable; nullopt when none is pending.
+std::optional<std::int64_t> schedule_next_due(SqlConnection& c, std::string_view plugin);
+
+struct ScheduleFilter {
+  std::string plugin;  // empty: all
+  std::string tenant;  // empty: all
+  std::optional<EntryState> state;
+  std::int64_t limit = 100;
+};
+std::vector<ScheduleEntry> schedule_list(SqlConnection& c, const ScheduleFilter& filter);
+
+}  // namespace coach::core

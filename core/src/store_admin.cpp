@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "store_admin.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <zmq_addon.hpp>
+
+#include "coach/v1/admin.pb.h"
+#include "envelope.hpp"
+#include "logging.hpp"
+#include "store/plugin_store.hpp"
+#include "store/store_tables.hpp"
+
+namespace coach::core {
+
+StoreAdmin::StoreAdmin(zmq::context_t& zmq, std::string backend_endpoint, StoreService& store,
+                       const Clock& clock, std::string node_id)
+    : zmq_(zmq),
+      endpoint_(std::move(backend_endpoint)),
+      store_(store),
+      clock_(clock),
+      node_id_(std::move(node_id)),
+      log_(make_logger("store_admin")) {
+  thread_ = std::thread([this] { run(); });
+}
+
+StoreAdmin::~StoreAdmin() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+bool StoreAdmin::serves(std::string_view method) {
+  return method == "StoreStats" || method == "ListSchedule";
+}
+
+void StoreAdmin::run() {
+  try {
+    zmq::socket_t socket(zmq_, zmq::socket_type::dealer);
+    socket.set(zmq::sockopt::routing_id, kStoreAdminIdentity);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.connect(endpoint_);
+    while (!stopping_) {
+      std::array<zmq::pollitem_t, 1> items{{{socket.handle(), 0, ZMQ_POLLIN, 0}}};
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
+      if (!(items[0].revents & ZMQ_POLLIN)) continue;
+      std::vector<zmq::message_t> parts;
+      if (!zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait))
+        continue;
+      std::uint64_t seq = 0;
+      std::string_view tenant;
+      if (parts.size() != 2 || !decode_header(parts[0].to_string_view(), seq, tenant)) continue;
+      v1::Envelope request;
+      v1::Envelope reply;
+      if (!request.ParseFromArray(parts[1].data(), static_cast<int>(parts[1].size()))) {
+        reply = make_error_reply("", v1::STATUS_CODE_MALFORMED_FRAME, "request does not parse");
+      } else {
+        reply = handle(request);
+      }
+      const auto header = encode_header(frame::kReply, seq,
+                                        std::to_string(static_cast<int>(reply.status().code())));
+      const std::string bytes = reply.SerializeAsString();
+      zmq::send_multipart(
+          socket, std::array<zmq::const_buffer, 2>{zmq::buffer(header), zmq::buffer(bytes)});
+    }
+  } catch (const std::exception& e) {
+    log_->critical("store admin thread ended by an error: {}", e.what());
+  }
+}
+
+v1::Envelope StoreAdmin::handle(const v1::Envelope& request) {
+  v1::Envelope reply;
+  auto status = status_of([&] {
+    if (request.method() == "StoreStats") {
+      v1::StoreStatsReply out;
+      out.set_backend(store_.describe());
+      out.set_schema_version(store_.schema_version());
+      store_.read([&](SqlConnection& c) {
+        for (const auto& s : kv_stats(c)) {
+          auto* ns = out.add_namespaces();
+          ns->set_tenant(s.tenant);
+          ns->set_plugin(s.plugin);
+          ns->set_keys(s.keys);
+          ns->set_bytes(s.bytes);
+        }
+        for (auto& row : c.query("SELECT state, COUNT(*) FROM coach_schedule GROUP BY state")) {
+          (*out.mutable_schedule_entries())[std::string(
+              to_string(static_cast<EntryState>(as_int(row[0]))))] = as_int(row[1]);
+        }
+      });
+      const auto counters = store_.counters();
+      out.set_commits(counters.commits);
+      out.set_writes(counters.writes);
+      out.set_write_errors(counters.write_errors);
+      out.set_reconnects(counters.reconnects);
+      reply = make_reply(request.message_id(), out);
+    } else {  // ListSchedule
+      v1::ListScheduleRequest req;
+      request.payload().UnpackTo(&req);
+      ScheduleFilter filter;
+      filter.plugin = req.plugin();
+      filter.tenant = req.tenant();
+      filter.limit = req.limit() ? req.limit() : 100;
+      if (!req.state().empty()) {
+        for (auto s : {EntryState::kPending, EntryState::kDone, EntryState::kCancelled,
+                       EntryState::kFailed}) {
+          if (to_string(s) == req.state()) filter.state = s;
+        }
+        if (!filter.state) {
+          throw StoreError(
+              v1::STATUS_CODE_INVALID_ARGUMENT,
+              "state: expected pending, done, cancelled or failed, got '" + req.state() + "'");
+        }
+      }
+      v1::ListScheduleReply out;
+      out.set_node_id(node_id_);
+      out.set_now_ms(clock_.now_ms());
+      auto entries = store_.read([&](SqlConnection& c) { return schedule_list(c, filter); });
+      for (const auto& e : entries) {
+        auto* info = out.add_entries();
+        info->set_id(e.id);
+        info->set_tenant(e.tenant);
+        info->set_plugin(e.plugin);
+        info->set_topic(e.topic);
+        info->set_due_ms(e.due_ms);
+        info->set_state(std::string(to_string(e.state)));
+        info->set_claimed_by(e.claimed_by);
+        info->set_lease_until_ms(e.lease_until_ms);
+        info->set_attempts(e.attempts);
+        info->set_created_ms(e.created_ms);
+        info->set_done_ms(e.done_ms);
+        info->set_last_error(e.last_error);
+        info->set_announce(e.announce);
+        google::protobuf::Any any;
+        if (any.ParseFromString(e.payload))
+          info->set_payload_type(std::string(type_name_of(any.type_url())));
+      }
+      reply = make_reply(request.message_id(), out);
+    }
+  });
+  if (status.code() != v1::STATUS_CODE_OK) {
+    return make_error_reply(request.message_id(), status.code(),
+                            fmt::format("coachd {}: {}", request.method(), status.message()));
+  }
+  return reply;
+}
+
+}  // namespace coach::core
