@@ -10,7 +10,7 @@ build_pkgs=(
   libboost-dev libboost-filesystem-dev
   libspdlog-dev libfmt-dev
   libyaml-cpp-dev libcli11-dev
-  libsqlite3-dev libpq-dev
+  libsqlite3-dev libpq-dev postgresql
   libgtest-dev libgmock-dev
   procps python3
 )

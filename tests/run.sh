@@ -11,6 +11,7 @@ presets=(dev asan)
 [ "${1:-}" = "--dev-only" ] && presets=(dev)
 
 ./deploy/install-deps.sh
+export COACH_REQUIRE_PG=1  # the store suite must run against PostgreSQL too, never skip it
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 jobs=$(nproc)
 start=$(date +%s)

@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: Apache-2.0
+// The store's conformance suite: the same cases against SQLite and PostgreSQL.
+#include <fmt/format.h>
+#include <google/protobuf/wrappers.pb.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "store/plugin_store.hpp"
+#include "store/store_tables.hpp"
+#include "store_backends.hpp"
+
+namespace coach::testing {
+namespace {
+
+using core::EntryState;
+using core::SqlConnection;
+using core::StoreError;
+using core::StoreService;
+using google::protobuf::StringValue;
+
+StringValue text(const std::string& s) {
+  StringValue v;
+  v.set_value(s);
+  return v;
+}
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    COACH_REQUIRE_BACKEND(GetParam());
+    service_ = std::make_unique<StoreService>(store_config(GetParam(), dir_));
+    store_ = std::make_unique<core::PluginStore>(*service_, plugin_, tenant_);
+  }
+
+  TempDir dir_;
+  std::string tenant_ = unique_name("t");
+  std::string plugin_ = unique_name("p");
+  std::unique_ptr<StoreService> service_;
+  std::unique_ptr<core::PluginStore> store_;
+};
+
+TEST_P(StoreTest, PutGetAndVersions) {
+  EXPECT_FALSE(store_->get<StringValue>("case/1"));
+  EXPECT_EQ(store_->put("case/1", text("open")), 1);
+  EXPECT_EQ(store_->put("case/1", text("solved")), 2);
+  std::int64_t version = 0;
+  auto got = store_->get<StringValue>("case/1", &version);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->value(), "solved");
+  EXPECT_EQ(version, 2);
+  store_->erase("case/1");
+  EXPECT_FALSE(store_->get_bytes("case/1"));
+}
+
+TEST_P(StoreTest, BinaryKeysAndValuesRoundTrip) {
+  const std::string key("k\0\xff\x01", 4);
+  const std::string value("\0\x80\xff zero", 8);
+  store_->put_bytes(key, value);
+  store_->put_bytes("empty", "");
+  auto got = store_->get_bytes(key);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->value, value);
+  auto empty = store_->get_bytes("empty");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->value, "");
+}
+
+TEST_P(StoreTest, ScanIsOrderedAndPaginated) {
+  for (int i = 0; i < 25; ++i) store_->put(fmt::format("a/{:02}", i), text(std::to_string(i)));
+  store_->put("b/0", text("other prefix"));
+  store_->put(std::string("a\xff"), text("after a/ in byte order"));
+  std::vector<std::string> keys;
+  std::string after;
+  int pages = 0;
+  do {
+    auto page = store_->scan("a/", after, 10);
+    ++pages;
+    for (auto& item : page.items) keys.push_back(item.key);
+    after = page.next_after;
+  } while (!after.empty());
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(keys.size(), 25u);
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+  EXPECT_EQ(keys.front(), "a/00");
+  EXPECT_EQ(keys.back(), "a/24");
+  EXPECT_EQ(store_->scan("", "", 1000).items.size(), 27u);
+  EXPECT_EQ(store_->scan(std::string("a\xff")).items.size(), 1u);
+}
+
+TEST_P(StoreTest, CompareAndSetChecksTheVersion) {
+  EXPECT_EQ(store_->compare_and_set("k", coach::kMustNotExist, text("first")), 1);
+  EXPECT_FALSE(store_->compare_and_set("k", coach::kMustNotExist, text("again")));
+  EXPECT_FALSE(store_->compare_and_set("k", 7, text("stale")));
+  EXPECT_EQ(store_->compare_and_set("k", 1, text("second")), 2);
+  EXPECT_EQ(store_->get<StringValue>("k")->value(), "second");
+}
+
+TEST_P(StoreTest, BatchIsAllOrNothing) {
+  store_->put("y", text("y1"));
+  coach::WriteBatch bad;
+  bad.put("x", text("x1")).put("y", text("y2"), /*expected_version=*/5).erase("y");
+  EXPECT_FALSE(store_->commit(bad));
+  EXPECT_FALSE(store_->get_bytes("x"));
+  EXPECT_EQ(store_->get<StringValue>("y")->value(), "y1");
+
+  coach::WriteBatch good;
+  good.put("x", text("x1"), coach::kMustNotExist).put("y", text("y2"), 1).erase("z");
+  std::vector<std::int64_t> versions;
+  EXPECT_TRUE(store_->commit(good, &versions));
+  EXPECT_EQ(versions, (std::vector<std::int64_t>{1, 2, 0}));
+}
+
+TEST_P(StoreTest, KeysAreScopedByTenantAndPlugin) {
+  const std::string other_tenant = unique_name("t");
+  const std::string other_plugin = unique_name("p");
+  core::PluginStore same_plugin_other_tenant(*service_, plugin_, other_tenant);
+  core::PluginStore other_plugin_same_tenant(*service_, other_plugin, tenant_);
+  store_->put("secret", text("mine"));
+  EXPECT_FALSE(same_plugin_other_tenant.get_bytes("secret"));
+  EXPECT_FALSE(other_plugin_same_tenant.get_bytes("secret"));
+  EXPECT_TRUE(same_plugin_other_tenant.scan("").items.empty());
+  EXPECT_TRUE(other_plugin_same_tenant.scan("").items.empty());
+  // Writing the same key elsewhere does not touch ours.
+  other_plugin_same_tenant.put("secret", text("theirs"));
+  same_plugin_other_tenant.erase("secret");
+  EXPECT_EQ(store_->get<StringValue>("secret")->value(), "mine");
+  EXPECT_EQ(other_plugin_same_tenant.get<StringValue>("secret")->value(), "theirs");
+
+  auto stats = service_->read([](SqlConnection& c) { return core::kv_stats(c); });
+  int mine = 0;
+  for (const auto& s : stats) {
+    if (s.tenant == tenant_ && s.plugin == plugin_) {
+      ++mine;
+      EXPECT_EQ(s.keys, 1);
+      EXPECT_EQ(s.bytes, static_cast<std::int64_t>(std::string("secret").size() +
+                                                   text("mine").SerializeAsString().size()));
+    }
+  }
+  EXPECT_EQ(mine, 1);
+}
+
+TEST_P(StoreTest, BadKeysAndCorruptValuesAreErrorsNotCrashes) {
+  try {
+    store_->put_bytes("", "x");
+    FAIL() << "empty key accepted";
+  } catch (const coach::Error& e) {
+    EXPECT_EQ(e.code(), v1::STATUS_CODE_INVALID_ARGUMENT);
+  }
+  try {
+    store_->put_bytes(std::string(2000, 'k'), "x");
+    FAIL() << "oversized key accepted";
+  } catch (const coach::Error& e) {
+    EXPECT_EQ(e.code(), v1::STATUS_CODE_INVALID_ARGUMENT);
+  }
+  store_->put_bytes("garbage", std::string("\xff\xff\xff\xff", 4));
+  try {
+    store_->get<StringValue>("garbage");
+    FAIL() << "corrupt value parsed";
+  } catch (const coach::Error& e) {
+    EXPECT_EQ(e.code(), v1::STATUS_CODE_DATA_CORRUPT);
+    EXPECT_NE(std::string(e.what()).find("google.protobuf.StringValue"), std::string::npos);
+  }
+}
+
+TEST_P(StoreTest, ConcurrentWritersShareCommits) {
+  constexpr int kThreads = 16;
+  constexpr int kEach = 40;
+  const auto before = service_->counters();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      core::PluginStore s(*service_, plugin_, tenant_);
+      for (int i = 0; i < kEach; ++i) s.put(fmt::format("w/{}/{}", t, i), text("v"));
+    });
+  }
+  for (auto& th : threads) th.join();
+  const auto after = service_->counters();
+  EXPECT_EQ(after.writes - before.writes, static_cast<std::uint64_t>(kThreads * kEach));
+  // Group commit: writes that arrive together share a transaction.
+  EXPECT_LT(after.commits - before.commits, after.writes - before.writes);
+  std::size_t n = 0;
+  std::string after_key;
+  do {
+    auto page = store_->scan("w/", after_key, 1000);
+    n += page.items.size();
+    after_key = page.next_after;
+  } while (!after_key.empty());
+  EXPECT_EQ(n, static_cast<std::size_t>(kThreads * kEach));
+}
+
+TEST_P(StoreTest, ScheduleClaimDoneRetryCancel) {
+  const std::string node = unique_name("node");
+  core::StoreScope scope{tenant_, plugin_};
+  auto insert = [&](std::int64_t due) {
+    return service_->write([&](SqlConnection& c) {
+      return core::schedule_insert(c, scope, plugin_ + ".due", due, "payload", false, 0);
+    });
+  };
+  const auto a = insert(1000);
+  const auto b = insert(2000);
+  const auto c = insert(5000);
+  auto claim = [&](std::int64_t now) {
+    return service_->write([&](SqlConnection& conn) {
+      return core::schedule_claim(conn, service_->backend().claim_lock_clause(), plugin_, node, now,
+                                  now + 500, 10);
+    });
+  };
+  EXPECT_TRUE(claim(999).empty());
+  auto due = claim(2000);
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].id, a);
+  EXPECT_EQ(due[1].id, b);
+  EXPECT_EQ(due[0].attempts, 1);
+  EXPECT_TRUE(claim(2100).empty()) << "leased entries are not claimed twice";
+  EXPECT_EQ(
+      service_->read([&](SqlConnection& conn) { return core::schedule_next_due(conn, plugin_); }),
+      2500);  // a's and b's leases run out first
+
+  service_->write([&](SqlConnection& conn) {
+    core::schedule_done(conn, a, 2100);
+    core::schedule_retry(conn, b, 3000, "handler failed", false, 2100);
+  });
+  EXPECT_TRUE(service_->write(
+      [&](SqlConnection& conn) { return core::schedule_cancel(conn, scope, c, 2100); }));
+  EXPECT_FALSE(service_->write([&](SqlConnection& conn) {
+    return core::schedule_cancel(conn, scope, a, 2100);
+  })) << "a done entry cannot be cancelled";
+  auto again = claim(3000);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, b);
+  EXPECT_EQ(again[0].attempts, 2);
+  EXPECT_EQ(again[0].last_error, "handler failed");
+
+  // A restarted node releases what it held.
+  EXPECT_EQ(
+      service_->write([&](SqlConnection& conn) { return core::schedule_release_node(conn, node); }),
+      1);
+  core::ScheduleFilter filter;
+  filter.plugin = plugin_;
+  auto all = service_->read([&](SqlConnection& conn) { return core::schedule_list(conn, filter); });
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].state, EntryState::kDone);
+  EXPECT_EQ(all[1].state, EntryState::kPending);
+  EXPECT_EQ(all[1].lease_until_ms, 0);
+  EXPECT_EQ(all[2].state, EntryState::kCancelled);
+}
+
+TEST_P(StoreTest, TwoNodesClaimEachEntryOnce) {
+  constexpr int kEntries = 200;
+  core::StoreScope scope{tenant_, plugin_};
+  for (int i = 0; i < kEntries; ++i) {
+    service_->write([&](SqlConnection& c) {
+      return core::schedule_insert(c, scope, plugin_ + ".due", i, "p", false, 0);
+    });
+  }
+  StoreService second(store_config(GetParam(), dir_));
+  std::atomic<int> claimed{0};
+  std::vector<std::int64_t> ids[2];
+  auto node = [&](StoreService& s, int n) {
+    for (;;) {
+      auto got = s.write([&](SqlConnection& c) {
+        return core::schedule_claim(c, s.backend().claim_lock_clause(), plugin_,
+                                    "node" + std::to_string(n), 1'000'000, 2'000'000, 7);
+      });
+      if (got.empty()) return;
+      for (auto& e : got) ids[n].push_back(e.id);
+      claimed += static_cast<int>(got.size());
+    }
+  };
+  std::thread t0(node, std::ref(*service_), 0);
+  std::thread t1(node, std::ref(second), 1);
+  t0.join();
+  t1.join();
+  EXPECT_EQ(claimed, kEntries);
+  std::set<std::int64_t> all(ids[0].begin(), ids[0].end());
+  all.insert(ids[1].begin(), ids[1].end());
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kEntries)) << "an entry was claimed twice";
+}
+
+TEST_P(StoreTest, MigrationsRunOnceAndTheSchemaIsVersioned) {
+  EXPECT_EQ(service_->schema_version(), 1);
+  StoreService again(store_config(GetParam(), dir_));  // a second start: nothing to migrate
+  EXPECT_EQ(again.schema_version(), 1);
+  auto v = again.read([](SqlConnection& c) {
+    return core::as_int(c.query("SELECT version FROM coach_schema_version").at(0).at(0));
+  });
+  EXPECT_EQ(v, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
+                         backend_param_name);
+
+// --- Backend-specific conditions ---
+
+TEST(SqliteStore, RefusesASchemaNewerThanItKnows) {
+  TempDir dir;
+  { StoreService s(store_config("sqlite", dir)); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("store.db").c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "UPDATE coach_schema_version SET version = 99", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  try {
+    StoreService s(store_config("sqlite", dir));
+    FAIL() << "opened a newer schema";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("schema version 99 is newer"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(SqliteStore, FullDatabaseRefusesTheWriteAndKeepsEverythingElse) {
+  TempDir dir;
+  auto config = store_config("sqlite", dir);
+  config.sqlite_max_size_mb = 1;
+  StoreService service(config);
+  core::PluginStore store(service, "p", "t");
+  const std::string big(32 * 1024, 'x');
+  int written = 0;
+  v1::StatusCode failure = v1::STATUS_CODE_OK;
+  for (int i = 0; i < 200 && failure == v1::STATUS_CODE_OK; ++i) {
+    try {
+      store.put_bytes(fmt::format("k{:03}", i), big);
+      ++written;
+    } catch (const coach::Error& e) {
+      failure = e.code();
+      EXPECT_NE(std::string(e.what()).find("full"), std::string::npos) << e.what();
+    }
+  }
+  ASSERT_EQ(failure, v1::STATUS_CODE_RESOURCE_EXHAUSTED);
+  ASSERT_GT(written, 5);
+  // A batch that cannot fit leaves nothing behind.
+  coach::WriteBatch batch;
+  batch.put_bytes("small", "fits").put_bytes("huge", std::string(2 << 20, 'y'));
+  EXPECT_THROW(store.commit(batch), coach::Error);
+  EXPECT_FALSE(store.get_bytes("small"));
+  for (int i = 0; i < written; ++i) {
+    auto v = store.get_bytes(fmt::format("k{:03}", i));
+    ASSERT_TRUE(v) << i;
+    EXPECT_EQ(v->value.size(), big.size());
+  }
+  // Deleting makes room again.
+  store.erase("k000");
+  store.erase("k001");
+  EXPECT_NO_THROW(store.put_bytes("small", "fits"));
+}
+
+TEST(SqliteStore, UnopenableFileNamesTheBackendAndTheReason) {
+  core::StoreConfig config;
+  config.sqlite_path = "/proc/coachd-test/cannot/store.db";
+  try {
+    StoreService s(config);
+    FAIL() << "opened an impossible path";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.code(), v1::STATUS_CODE_UNAVAILABLE);
+    EXPECT_NE(std::string(e.what()).find("sqlite /proc/coachd-test/cannot/store.db"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(PostgresStore, UnreachableServerNamesTheBackendAndTheReason) {
+  core::StoreConfig config;
+  config.backend = "postgresql";
+  config.postgresql_dsn = "host=/nonexistent-coachd port=1 dbname=coach password=s3cret";
+  try {
+    StoreService s(config);
+    FAIL() << "connected to nothing";
+  } catch (const StoreError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(e.code(), v1::STATUS_CODE_UNAVAILABLE);
+    EXPECT_NE(what.find("postgresql"), std::string::npos) << what;
+    EXPECT_NE(what.find("cannot connect"), std::string::npos) << what;
+    EXPECT_EQ(what.find("s3cret"), std::string::npos) << "password leaked: " << what;
+  }
+}
+
+}  // namespace
+}  // namespace coach::testing
