@@ -88,6 +88,7 @@ void Daemon::bind_endpoints() {
 void Daemon::register_admin_route() {
   Route& admin = router_.upsert(std::string(kAdminService));
   admin.internal = true;
+  admin.timeout_ms = config_.bus.request_timeout_ms;  // for the methods served off-thread
   admin.state = RouteState::kRunning;
   admin.version = PROJECT_VERSION;
   admin.description = "the daemon itself: health, plugin list, message descriptors";

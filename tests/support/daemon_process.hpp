@@ -61,8 +61,10 @@ struct RunResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs argv to completion, capturing its output.
-inline RunResult run_command(const std::vector<std::string>& argv, const std::string& output_file) {
+// Runs argv to completion, capturing its output (in output_file, or a temporary file).
+inline RunResult run_command(const std::vector<std::string>& argv, std::string output_file = {}) {
+  std::optional<TempDir> scratch;
+  if (output_file.empty()) output_file = scratch.emplace().file("output");
   pid_t pid = ::fork();
   if (pid == 0) {
     int fd = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include <cstdlib>
 #include <random>
@@ -49,10 +50,25 @@ inline core::StoreConfig store_config(const std::string& backend, const TempDir&
   return c;
 }
 
-// The store: section of a coachd config for backend.
-inline std::string store_yaml(const std::string& backend, const TempDir& dir) {
+// A new, empty database on the test cluster; returns its DSN. Daemon tests each take one, so
+// one test's scheduler never fires another test's entries.
+inline std::string fresh_pg_dsn() {
+  PGconn* conn = PQconnectdb(pg_dsn().c_str());
+  const std::string name = unique_name("coach_test");
+  PGresult* res = PQexec(conn, ("CREATE DATABASE " + name).c_str());
+  const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  std::string why = ok ? "" : PQerrorMessage(conn);
+  PQclear(res);
+  PQfinish(conn);
+  if (!ok) throw std::runtime_error("CREATE DATABASE failed: " + why);
+  return pg_dsn() + " dbname=" + name;  // a later keyword wins
+}
+
+// The store: section of a coachd config for backend (PostgreSQL: the database dsn names).
+inline std::string store_yaml(const std::string& backend, const TempDir& dir,
+                              const std::string& dsn = pg_dsn()) {
   if (backend == "postgresql") {
-    return "store:\n  backend: postgresql\n  postgresql:\n    dsn: \"" + pg_dsn() + "\"\n";
+    return "store:\n  backend: postgresql\n  postgresql:\n    dsn: \"" + dsn + "\"\n";
   }
   return "store:\n  sqlite:\n    path: " + dir.file("coachd.db") + "\n";
 }

@@ -160,7 +160,26 @@ bool StoreService::ensure_writer(std::vector<Job*>& group) {
 }
 
 void StoreService::run_group(std::vector<Job*>& group) {
-  if (!ensure_writer(group)) return;
+  // A connection that died while idle (the server restarted) fails at BEGIN, before anything of
+  // the group ran: reconnecting and starting over once is safe.
+  for (int attempt = 0;; ++attempt) {
+    if (!ensure_writer(group)) return;
+    try {
+      writer_->query(backend_->begin_sql());
+      break;
+    } catch (const StoreError& e) {
+      writer_.reset();
+      if (e.connection_lost() && attempt == 0) {
+        retry_at_ = {};
+        continue;
+      }
+      last_connect_error_ = e.what();
+      retry_at_ = std::chrono::steady_clock::now();
+      auto error = std::current_exception();
+      for (Job* job : group) job->error = error;
+      return;
+    }
+  }
   auto lose_connection = [&](const StoreError& e) {
     log_->error("{}", e.what());
     last_connect_error_ = e.what();
@@ -170,7 +189,6 @@ void StoreService::run_group(std::vector<Job*>& group) {
     for (Job* job : group) job->error = error;  // the transaction is gone: nothing was kept
   };
   try {
-    writer_->query(backend_->begin_sql());
     for (Job* job : group) {
       writer_->query("SAVEPOINT job");
       try {
@@ -186,7 +204,7 @@ void StoreService::run_group(std::vector<Job*>& group) {
     }
   } catch (const StoreError& e) {
     if (e.connection_lost()) return lose_connection(e);
-    // The transaction itself failed (BEGIN or a savepoint): nothing in it is kept.
+    // The transaction itself failed (a savepoint): nothing in it is kept.
     auto error = std::current_exception();
     for (Job* job : group) job->error = error;
     try {
@@ -219,6 +237,7 @@ StoreService::Lease::Lease(StoreService& owner) : owner_(owner) {
     if (!owner_.readers_.empty()) {
       conn_ = std::move(owner_.readers_.back());
       owner_.readers_.pop_back();
+      pooled_ = true;
     }
   }
   if (!conn_) conn_ = owner_.backend_->connect();

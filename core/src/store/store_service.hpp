@@ -63,15 +63,19 @@ class StoreService {
     }
   }
 
-  // Runs fn(SqlConnection&) on a reader connection. Throws StoreError or what fn threw.
+  // Runs fn(SqlConnection&) on a reader connection. Throws StoreError or what fn threw. A read
+  // that finds its pooled connection dead (the server restarted) is retried once on a new one.
   template <typename Fn>
   auto read(Fn&& fn) -> std::invoke_result_t<Fn&, SqlConnection&> {
-    Lease lease(*this);
-    try {
-      return fn(lease.connection());
-    } catch (const StoreError& e) {
-      if (e.connection_lost()) lease.discard();
-      throw;
+    for (int attempt = 0;; ++attempt) {
+      Lease lease(*this);
+      try {
+        return fn(lease.connection());
+      } catch (const StoreError& e) {
+        if (!e.connection_lost()) throw;
+        lease.discard();
+        if (attempt > 0 || !lease.was_pooled()) throw;
+      }
     }
   }
 
@@ -97,10 +101,12 @@ class StoreService {
     Lease& operator=(const Lease&) = delete;
     SqlConnection& connection() { return *conn_; }
     void discard() { conn_.reset(); }
+    bool was_pooled() const { return pooled_; }
 
    private:
     StoreService& owner_;
     std::unique_ptr<SqlConnection> conn_;
+    bool pooled_ = false;
   };
 
   void submit(std::function<void(SqlConnection&)> run);
