@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // coachctl: the operator's command line for a running coachd. JSON in, JSON out. Messages of
 // plugins coachctl was not built with are encoded with descriptors fetched from the daemon.
+#include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/util/json_util.h>
@@ -10,6 +11,8 @@
 
 #include <csignal>
 #include <cstdio>
+#include <ctime>
+#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -123,6 +126,90 @@ std::string call_json(BusClient& client, std::chrono::milliseconds timeout,
   return types.to_json(reply.payload().type_url(), reply.payload().value());
 }
 
+// Calls a "coachd" admin method with a typed request; throws CallFailed on a non-OK status.
+template <typename Reply>
+Reply call_admin(BusClient& client, std::chrono::milliseconds timeout, const std::string& method,
+                 const pb::Message& request) {
+  auto reply = client.call(std::string(core::kAdminService), method, request, timeout);
+  if (reply.status().code() != v1::STATUS_CODE_OK) {
+    throw CallFailed(core::status_name(reply.status().code()) + ": " + reply.status().message());
+  }
+  Reply out;
+  if (!reply.payload().UnpackTo(&out)) throw CallFailed("unexpected reply to " + method);
+  return out;
+}
+
+void print_json(const pb::Message& message) {
+  std::string out;
+  pb::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  pb::util::MessageToJsonString(message, &out, opts);
+  std::printf("%s\n", out.c_str());
+}
+
+std::string iso_time(std::int64_t ms) {
+  if (ms <= 0) return "-";
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void print_store_stats(const v1::StoreStatsReply& s) {
+  std::printf("backend  %s (schema %d)\n", s.backend().c_str(), s.schema_version());
+  std::printf("writes   %llu in %llu commits, %llu failed, %llu reconnects since start\n",
+              static_cast<unsigned long long>(s.writes()),
+              static_cast<unsigned long long>(s.commits()),
+              static_cast<unsigned long long>(s.write_errors()),
+              static_cast<unsigned long long>(s.reconnects()));
+  std::string entries;
+  for (const char* state : {"pending", "done", "cancelled", "failed"}) {
+    auto it = s.schedule_entries().find(state);
+    entries += fmt::format("{}{} {}", entries.empty() ? "" : ", ",
+                           it == s.schedule_entries().end() ? 0 : it->second, state);
+  }
+  std::printf("schedule %s\n\n", entries.c_str());
+  std::printf("%-20s %-20s %10s %12s\n", "TENANT", "PLUGIN", "KEYS", "BYTES");
+  for (const auto& ns : s.namespaces()) {
+    std::printf("%-20s %-20s %10lld %12lld\n", ns.tenant().c_str(), ns.plugin().c_str(),
+                static_cast<long long>(ns.keys()), static_cast<long long>(ns.bytes()));
+  }
+}
+
+void print_schedule(const v1::ListScheduleReply& list) {
+  std::printf("node %s, clock %s\n", list.node_id().c_str(), iso_time(list.now_ms()).c_str());
+  std::printf("%-8s %-20s %-9s %-16s %-12s %-32s %3s %-12s %s\n", "ID", "DUE", "STATE", "PLUGIN",
+              "TENANT", "TOPIC", "TRY", "CLAIMED_BY", "LAST_ERROR");
+  for (const auto& e : list.entries()) {
+    std::printf("%-8lld %-20s %-9s %-16s %-12s %-32s %3lld %-12s %s\n",
+                static_cast<long long>(e.id()), iso_time(e.due_ms()).c_str(), e.state().c_str(),
+                e.plugin().c_str(), e.tenant().c_str(), e.topic().c_str(),
+                static_cast<long long>(e.attempts()),
+                e.claimed_by().empty() ? "-" : e.claimed_by().c_str(), e.last_error().c_str());
+  }
+}
+
+// "90s", "25h", "4d", "1500ms", or a bare number of milliseconds.
+std::int64_t parse_duration_ms(const std::string& text) {
+  std::size_t used = 0;
+  long long n = -1;
+  try {
+    n = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  const std::map<std::string, std::int64_t> units{
+      {"", 1}, {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+  auto it = units.find(unit);
+  if (used == 0 || n < 0 || it == units.end()) {
+    throw std::invalid_argument("duration '" + text + "': expected e.g. 1500ms, 90s, 30m, 25h, 4d");
+  }
+  return n * it->second;
+}
+
 volatile std::sig_atomic_t g_interrupted = 0;
 
 int follow(const std::string& endpoint, BusClient& client, std::chrono::milliseconds timeout,
@@ -197,7 +284,34 @@ int main(int argc, char** argv) {
   follow_cmd->add_option("prefix", prefix, "Topic prefix, e.g. service_followup. (empty: all)");
   follow_cmd->add_option("--events", events_endpoint,
                          "Event endpoint (default: asked from the daemon)");
-  CLI11_PARSE(app, argc, argv);
+
+  auto* store_cmd = app.add_subcommand("store", "The daemon's store");
+  store_cmd->require_subcommand(1);
+  auto* store_stats = store_cmd->add_subcommand("stats", "Keys and bytes per tenant and plugin");
+  bool json_out = false;
+  store_stats->add_flag("--json", json_out, "Print JSON instead of a table");
+  auto* schedule_cmd = app.add_subcommand("schedule", "The durable scheduler");
+  schedule_cmd->require_subcommand(1);
+  auto* schedule_list = schedule_cmd->add_subcommand("list", "Scheduled entries, soonest first");
+  v1::ListScheduleRequest list_request;
+  std::uint32_t limit = 100;
+  schedule_list->add_option("--plugin", *list_request.mutable_plugin(), "Only this plugin");
+  schedule_list->add_option("--tenant", *list_request.mutable_tenant(), "Only this tenant");
+  schedule_list->add_option("--state", *list_request.mutable_state(), "Only this state")
+      ->check(CLI::IsMember({"pending", "done", "cancelled", "failed"}));
+  schedule_list->add_option("--limit", limit, "At most this many")->capture_default_str();
+  schedule_list->add_flag("--json", json_out, "Print JSON instead of a table");
+  auto* clock_cmd = app.add_subcommand("clock", "The daemon's clock (test deployments)");
+  clock_cmd->require_subcommand(1);
+  auto* clock_advance =
+      clock_cmd->add_subcommand("advance", "Move a test clock forward by DURATION");
+  std::string duration;
+  clock_advance->add_option("duration", duration, "e.g. 90s, 25h, 4d")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help and --version exit 0; usage errors exit 2
+  }
 
   auto timeout = std::chrono::milliseconds(timeout_ms);
   try {
@@ -208,6 +322,28 @@ int main(int argc, char** argv) {
       std::printf("%s\n", call_json(client, timeout, "coachd", "ListPlugins", "{}").c_str());
     } else if (call->parsed()) {
       std::printf("%s\n", call_json(client, timeout, service, method, json).c_str());
+    } else if (store_stats->parsed()) {
+      auto stats =
+          call_admin<v1::StoreStatsReply>(client, timeout, "StoreStats", v1::StoreStatsRequest());
+      if (json_out) {
+        print_json(stats);
+      } else {
+        print_store_stats(stats);
+      }
+    } else if (schedule_list->parsed()) {
+      list_request.set_limit(limit);
+      auto list = call_admin<v1::ListScheduleReply>(client, timeout, "ListSchedule", list_request);
+      if (json_out) {
+        print_json(list);
+      } else {
+        print_schedule(list);
+      }
+    } else if (clock_advance->parsed()) {
+      v1::AdvanceClockRequest req;
+      req.set_by_ms(parse_duration_ms(duration));
+      auto now = call_admin<v1::AdvanceClockReply>(client, timeout, "AdvanceClock", req);
+      std::printf("clock now %s (%lld)\n", iso_time(now.now_ms()).c_str(),
+                  static_cast<long long>(now.now_ms()));
     } else if (follow_cmd->parsed()) {
       if (events_endpoint.empty()) {
         v1::HealthReply h;

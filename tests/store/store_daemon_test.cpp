@@ -440,3 +440,48 @@ TEST(StoreDaemon, PostgresOutageGivesErrorsThenRecoversWithoutRestart) {
 
 }  // namespace
 }  // namespace coach::testing
+
+namespace coach::testing {
+namespace {
+
+TEST(StoreDaemon, CoachctlShowsStoreStatsAndScheduleAndMovesATestClock) {
+  DaemonProcess d(kKvPlugins, "", "info");
+  d.set_sections(d.default_sections() + "deployment: test\nscheduler:\n  clock: test\n");
+  d.start();
+  BusClient c(d.request_endpoint());
+  put(c, "a", "1");
+  const auto id = schedule(c, "in an hour", 3'600'000);
+  auto ctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {COACHCTL_BIN, "-e", d.request_endpoint()});
+    return run_command(args);
+  };
+
+  auto stats = ctl({"store", "stats"});
+  EXPECT_EQ(stats.exit_code, 0) << stats.output;
+  EXPECT_NE(stats.output.find("backend  sqlite " + d.dir().file("coachd.db")), std::string::npos)
+      << stats.output;
+  EXPECT_NE(stats.output.find("1 pending"), std::string::npos) << stats.output;
+  EXPECT_NE(stats.output.find("kv "), std::string::npos) << stats.output;
+  auto stats_json = ctl({"store", "stats", "--json"});
+  EXPECT_NE(stats_json.output.find("\"plugin\":\"kv\""), std::string::npos) << stats_json.output;
+
+  auto list = ctl({"schedule", "list", "--plugin", "kv"});
+  EXPECT_EQ(list.exit_code, 0) << list.output;
+  EXPECT_NE(list.output.find(std::to_string(id)), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("pending"), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("kv.due"), std::string::npos) << list.output;
+
+  auto advanced = ctl({"clock", "advance", "61m"});
+  EXPECT_EQ(advanced.exit_code, 0) << advanced.output;
+  EXPECT_NE(advanced.output.find("clock now"), std::string::npos);
+  ASSERT_TRUE(eventually([&] { return fired(c).count(id) == 1; })) << d.log();
+  ASSERT_TRUE(eventually([&] {
+    return ctl({"schedule", "list", "--state", "done"}).output.find(std::to_string(id)) !=
+           std::string::npos;
+  }));
+  EXPECT_EQ(ctl({"clock", "advance", "soon"}).exit_code, 2);
+  EXPECT_EQ(ctl({"schedule", "list", "--state", "bogus"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace coach::testing
