@@ -79,6 +79,37 @@ TEST(Config, SyntaxErrorNamesLine) {
   }
 }
 
+TEST(Config, StoreAndSchedulerDefaultsAndOverrides) {
+  auto defaults = parse("");
+  EXPECT_EQ(defaults.store.backend, "sqlite");
+  EXPECT_NE(defaults.store.sqlite_path.find("coachd.db"), std::string::npos);
+  EXPECT_EQ(defaults.clock, "system");
+  EXPECT_EQ(defaults.deployment, "production");
+
+  auto cfg = parse(
+      "deployment: test\n"
+      "store:\n  backend: postgresql\n  postgresql:\n    dsn: host=/run/pg dbname=c\n"
+      "  sqlite:\n    path: data/x.db\n    max_size_mb: 5\n  max_batch: 32\n"
+      "scheduler:\n  clock: test\n  node_id: n1\n  lease_ms: 500\n");
+  EXPECT_EQ(cfg.store.backend, "postgresql");
+  EXPECT_EQ(cfg.store.postgresql_dsn, "host=/run/pg dbname=c");
+  EXPECT_EQ(cfg.store.sqlite_path, "/base/data/x.db");  // relative to the config file
+  EXPECT_EQ(cfg.store.sqlite_max_size_mb, 5u);
+  EXPECT_EQ(cfg.store.max_batch, 32u);
+  EXPECT_EQ(cfg.clock, "test");
+  EXPECT_EQ(cfg.scheduler.node_id, "n1");
+  EXPECT_EQ(cfg.scheduler.lease_ms, 500u);
+}
+
+TEST(Config, StoreAndSchedulerMistakesNameKeyAndLine) {
+  expect_error("store:\n  backend: mysql\n", "store.backend", 2);
+  expect_error("store:\n  backend: postgresql\n", "store.postgresql.dsn", 2);
+  expect_error("store:\n  sqlite:\n    file: x\n", "store.sqlite.file", 3);
+  expect_error("scheduler:\n  clock: test\n", "scheduler.clock", 2);  // not a test deployment
+  expect_error("deployment: staging\n", "deployment", 1);
+  expect_error("scheduler:\n  lease_ms: 5\n", "scheduler.lease_ms", 2);
+}
+
 TEST(Config, PluginSectionIsFlattenedAndLibraryDefaults) {
   auto cfg = parse(
       "plugin_dirs: [plugins, /abs]\n"

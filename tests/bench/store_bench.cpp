@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: Apache-2.0
+// Acknowledged-durable store throughput, next to a raw SQLite loop of one durable transaction per
+// insert (WAL, synchronous=FULL: the same settings) measured in the same run. For each backend:
+// puts/s with one writer and with N writers in flight (group commit), and gets/s with N readers.
+// PostgreSQL runs on a throwaway cluster started with tests/pg.sh unless --dsn names one.
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "daemon_process.hpp"
+#include "store/plugin_store.hpp"
+#include "store/store_service.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using coach::core::PluginStore;
+using coach::core::StoreConfig;
+using coach::core::StoreService;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// One BEGIN / INSERT / COMMIT per row: what a store without group commit costs.
+double naive_sqlite_puts(const std::string& path, int ops, const std::string& value) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db,
+               "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+               "CREATE TABLE IF NOT EXISTS t (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID",
+               nullptr, nullptr, nullptr);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO t VALUES (?1, ?2)", -1, &stmt, nullptr);
+  auto t0 = Clock::now();
+  for (int i = 0; i < ops; ++i) {
+    const std::string key = fmt::format("naive/{}", i);
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    sqlite3_bind_blob(stmt, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(stmt, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  const double rate = ops / seconds_since(t0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rate;
+}
+
+// threads writers (or readers) each doing ops_each operations; returns operations per second.
+template <typename Op>
+double run_parallel(int threads, int ops_each, Op op) {
+  std::vector<std::thread> pool;
+  std::atomic<int> ready{0};
+  std::atomic<bool> go{false};
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      ++ready;
+      while (!go) std::this_thread::yield();
+      for (int i = 0; i < ops_each; ++i) op(t, i);
+    });
+  }
+  while (ready < threads) std::this_thread::yield();
+  auto t0 = Clock::now();
+  go = true;
+  for (auto& th : pool) th.join();
+  return threads * ops_each / seconds_since(t0);
+}
+
+struct BackendFigures {
+  double puts_1 = 0;
+  double puts_n = 0;
+  double gets_n = 0;
+  double writes_per_commit = 0;
+};
+
+BackendFigures measure(const StoreConfig& config, int ops, int in_flight,
+                       const std::string& value) {
+  StoreService service(config);
+  const std::string tenant = "bench";
+  BackendFigures f;
+  {
+    PluginStore store(service, "bench1", tenant);
+    f.puts_1 = run_parallel(1, ops / 4,
+                            [&](int, int i) { store.put_bytes(fmt::format("one/{}", i), value); });
+  }
+  const auto before = service.counters();
+  f.puts_n = run_parallel(in_flight, ops / in_flight, [&](int t, int i) {
+    thread_local std::unique_ptr<PluginStore> store;
+    if (!store) store = std::make_unique<PluginStore>(service, "bench", tenant);
+    store->put_bytes(fmt::format("k/{}/{}", t, i), value);
+  });
+  const auto after = service.counters();
+  f.writes_per_commit =
+      static_cast<double>(after.writes - before.writes) /
+      static_cast<double>(std::max<std::uint64_t>(1, after.commits - before.commits));
+  const int per = ops / in_flight;
+  f.gets_n = run_parallel(in_flight, ops / in_flight, [&](int t, int i) {
+    thread_local std::unique_ptr<PluginStore> store;
+    if (!store) store = std::make_unique<PluginStore>(service, "bench", tenant);
+    if (!store->get_bytes(fmt::format("k/{}/{}", (t + 1) % in_flight, (i * 7) % per)))
+      throw std::runtime_error("missing key");
+  });
+  return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"coach_store_bench: durable store puts/gets against a naive SQLite loop"};
+  int ops = 8000, in_flight = 16, value_bytes = 200;
+  std::string backends = "all", dsn;
+  app.add_option("--ops", ops, "Operations per measurement")->capture_default_str();
+  app.add_option("--in-flight", in_flight, "Concurrent writers/readers")->capture_default_str();
+  app.add_option("--value-bytes", value_bytes, "Bytes per value")->capture_default_str();
+  app.add_option("--backend", backends, "sqlite, postgresql or all")
+      ->check(CLI::IsMember({"sqlite", "postgresql", "all"}))
+      ->capture_default_str();
+  app.add_option("--dsn", dsn, "PostgreSQL to use (default: a throwaway cluster via tests/pg.sh)");
+  CLI11_PARSE(app, argc, argv);
+
+  coach::testing::TempDir dir;
+  const std::string value(static_cast<std::size_t>(value_bytes), 'v');
+  std::printf("coach_store_bench: %d ops, %d in flight, %d-byte values, dir %s\n", ops, in_flight,
+              value_bytes, dir.path().c_str());
+
+  const double naive = naive_sqlite_puts(dir.file("naive.db"), ops / 4, value);
+  std::printf("baseline  raw SQLite, one durable transaction per insert: %8.0f puts/s\n", naive);
+
+  std::vector<std::string> list;
+  if (backends == "all" || backends == "sqlite") list.push_back("sqlite");
+  if (backends == "all" || backends == "postgresql") list.push_back("postgresql");
+  int status = 0;
+  bool started_pg = false;
+  for (const auto& backend : list) {
+    StoreConfig config;
+    config.backend = backend;
+    config.sqlite_path = dir.file("store.db");
+    if (backend == "postgresql") {
+      if (dsn.empty()) {
+        auto r = coach::testing::run_command(
+            {COACH_SOURCE_DIR "/tests/pg.sh", "start", dir.file("pg"), "45999"});
+        if (r.exit_code != 0) {
+          std::fprintf(stderr, "cannot start PostgreSQL: %s\n", r.output.c_str());
+          return 1;
+        }
+        dsn = r.output.substr(0, r.output.find('\n'));
+        started_pg = true;
+      }
+      config.postgresql_dsn = dsn;
+    }
+    auto t0 = Clock::now();
+    try {
+      auto f = measure(config, ops, in_flight, value);
+      std::printf(
+          "%-10s puts, 1 in flight: %8.0f/s  puts, %d in flight: %8.0f/s (%.1f writes/commit)"
+          "  gets, %d in flight: %8.0f/s\n",
+          backend.c_str(), f.puts_1, in_flight, f.puts_n, f.writes_per_commit, in_flight, f.gets_n);
+      std::printf(
+          "%-10s ratio puts(%d in flight) / naive SQLite loop: %.1fx (target >= 5x)  [%.1f s]\n",
+          backend.c_str(), in_flight, f.puts_n / naive, seconds_since(t0));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "%s: %s\n", backend.c_str(), e.what());
+      status = 1;
+    }
+  }
+  if (started_pg)
+    coach::testing::run_command({COACH_SOURCE_DIR "/tests/pg.sh", "stop", dir.file("pg")});
+  return status;
+}
