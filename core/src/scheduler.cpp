@@ -14,6 +14,16 @@
 
 namespace coach::core {
 
+namespace {
+
+// The broker answered for the plugin: the entry was not attempted.
+bool never_reached_plugin(v1::StatusCode code) {
+  return code == v1::STATUS_CODE_PLUGIN_DISABLED || code == v1::STATUS_CODE_OVERLOADED ||
+         code == v1::STATUS_CODE_SHUTTING_DOWN;
+}
+
+}  // namespace
+
 Scheduler::Scheduler(Options options)
     : options_(std::move(options)), log_(make_logger("scheduler")) {
   if (options_.config.node_id.empty()) {
@@ -137,6 +147,7 @@ void Scheduler::settle(zmq::socket_t& socket, std::vector<Ack>& acks) {
   std::vector<const ScheduleEntry*> announce;
   // One transaction (one fsync) for every acknowledgement that arrived together.
   options_.store->write([&](SqlConnection& c) {
+    announce.clear();  // a write function may run twice (see StoreService::write)
     for (const auto& ack : acks) {
       auto it = in_flight_.find(ack.id);
       if (it == in_flight_.end()) {
@@ -148,23 +159,26 @@ void Scheduler::settle(zmq::socket_t& socket, std::vector<Ack>& acks) {
       if (ack.code == v1::STATUS_CODE_OK) {
         schedule_done(c, e.id, now);
         if (e.announce) announce.push_back(&e);
-      } else if (ack.code == v1::STATUS_CODE_PLUGIN_DISABLED ||
-                 ack.code == v1::STATUS_CODE_OVERLOADED ||
-                 ack.code == v1::STATUS_CODE_SHUTTING_DOWN) {
+      } else if (never_reached_plugin(ack.code)) {
         schedule_release(c, e.id);  // not attempted: the plugin never saw it
       } else {
         const bool give_up = e.attempts >= options_.config.max_attempts;
         schedule_retry(c, e.id, now + backoff_ms(e.attempts), ack.message, give_up, now);
-        if (give_up) {
-          log_->error("entry {} ({} {}) failed after {} attempts: {}", e.id, e.plugin, e.topic,
-                      e.attempts, ack.message);
-        } else {
-          log_->warn("entry {} ({} {}) attempt {} failed, retrying in {} ms: {}", e.id, e.plugin,
-                     e.topic, e.attempts, backoff_ms(e.attempts), ack.message);
-        }
       }
     }
   });
+  for (const auto& ack : acks) {
+    auto it = in_flight_.find(ack.id);
+    if (it == in_flight_.end() || ack.code == v1::STATUS_CODE_OK) continue;
+    const auto& e = it->second.entry;
+    if (e.attempts >= options_.config.max_attempts) {
+      log_->error("entry {} ({} {}) failed after {} attempts: {}", e.id, e.plugin, e.topic,
+                  e.attempts, ack.message);
+    } else if (!never_reached_plugin(ack.code)) {
+      log_->warn("entry {} ({} {}) attempt {} failed, retrying in {} ms: {}", e.id, e.plugin,
+                 e.topic, e.attempts, backoff_ms(e.attempts), ack.message);
+    }
+  }
   for (const ScheduleEntry* e : announce) {
     v1::Envelope env;
     env.set_kind(v1::Envelope::KIND_EVENT);

@@ -159,14 +159,14 @@ bool StoreService::ensure_writer(std::vector<Job*>& group) {
   }
 }
 
-void StoreService::run_group(std::vector<Job*>& group) {
+bool StoreService::begin_group(std::vector<Job*>& group) {
   // A connection that died while idle (the server restarted) fails at BEGIN, before anything of
   // the group ran: reconnecting and starting over once is safe.
   for (int attempt = 0;; ++attempt) {
-    if (!ensure_writer(group)) return;
+    if (!ensure_writer(group)) return false;
     try {
       writer_->query(backend_->begin_sql());
-      break;
+      return true;
     } catch (const StoreError& e) {
       writer_.reset();
       if (e.connection_lost() && attempt == 0) {
@@ -175,59 +175,87 @@ void StoreService::run_group(std::vector<Job*>& group) {
       }
       last_connect_error_ = e.what();
       retry_at_ = std::chrono::steady_clock::now();
-      auto error = std::current_exception();
-      for (Job* job : group) job->error = error;
-      return;
+      fail_group(group, std::current_exception());
+      return false;
     }
   }
-  auto lose_connection = [&](const StoreError& e) {
-    log_->error("{}", e.what());
-    last_connect_error_ = e.what();
-    writer_.reset();
-    retry_at_ = std::chrono::steady_clock::now();  // first reconnect right away
-    auto error = std::make_exception_ptr(e);
-    for (Job* job : group) job->error = error;  // the transaction is gone: nothing was kept
-  };
+}
+
+void StoreService::fail_group(std::vector<Job*>& group, std::exception_ptr error) {
+  for (Job* job : group) {
+    if (!job->error) job->error = error;
+  }
+}
+
+void StoreService::lose_writer(std::vector<Job*>& group, const StoreError& e) {
+  log_->error("{}", e.what());
+  last_connect_error_ = e.what();
+  writer_.reset();
+  retry_at_ = std::chrono::steady_clock::now();  // first reconnect right away
+  // The transaction is gone: nothing of the group was kept, whatever each job did.
+  for (Job* job : group) job->error = std::make_exception_ptr(e);
+}
+
+bool StoreService::rollback_group(std::vector<Job*>& group) {
   try {
-    for (Job* job : group) {
-      writer_->query("SAVEPOINT job");
-      try {
-        job->run(*writer_);
-      } catch (const StoreError& e) {
-        if (e.connection_lost()) throw;
-        job->error = std::current_exception();
-      } catch (...) {
-        job->error = std::current_exception();
-      }
-      if (job->error) writer_->query("ROLLBACK TO SAVEPOINT job");
-      writer_->query("RELEASE SAVEPOINT job");
-    }
+    writer_->query("ROLLBACK");
+    return true;
   } catch (const StoreError& e) {
-    if (e.connection_lost()) return lose_connection(e);
-    // The transaction itself failed (a savepoint): nothing in it is kept.
-    auto error = std::current_exception();
-    for (Job* job : group) job->error = error;
-    try {
-      writer_->query("ROLLBACK");
-    } catch (const StoreError& again) {
-      if (again.connection_lost()) writer_.reset();
+    if (e.connection_lost()) {
+      lose_writer(group, e);
+    } else {
+      writer_.reset();  // state unknown: start over on a fresh connection
+      fail_group(group, std::current_exception());
     }
-    return;
+    return false;
+  }
+}
+
+void StoreService::run_group(std::vector<Job*>& group) {
+  if (!begin_group(group)) return;
+  // Fast path: every job in one transaction, no savepoints (a round trip each on PostgreSQL).
+  bool clean = true;
+  try {
+    for (Job* job : group) job->run(*writer_);
+  } catch (const StoreError& e) {
+    if (e.connection_lost()) return lose_writer(group, e);
+    clean = false;
+  } catch (...) {
+    clean = false;
+  }
+  if (!clean) {
+    // A job failed: undo everything and run the group again, each job in its own savepoint, so
+    // the failing one rolls back alone. Jobs are functions of the database, safe to run again.
+    if (!rollback_group(group) || !begin_group(group)) return;
+    try {
+      for (Job* job : group) {
+        writer_->query("SAVEPOINT job");
+        try {
+          job->run(*writer_);
+        } catch (const StoreError& e) {
+          if (e.connection_lost()) throw;
+          job->error = std::current_exception();
+        } catch (...) {
+          job->error = std::current_exception();
+        }
+        if (job->error) writer_->query("ROLLBACK TO SAVEPOINT job");
+        writer_->query("RELEASE SAVEPOINT job");
+      }
+    } catch (const StoreError& e) {
+      if (e.connection_lost()) return lose_writer(group, e);
+      // The transaction itself failed (a savepoint): nothing in it is kept.
+      fail_group(group, std::current_exception());
+      rollback_group(group);
+      return;
+    }
   }
   try {
     writer_->query("COMMIT");
   } catch (const StoreError& e) {
-    if (e.connection_lost()) return lose_connection(e);
+    if (e.connection_lost()) return lose_writer(group, e);
     log_->error("commit of {} write(s) failed: {}", group.size(), e.what());
-    auto error = std::current_exception();
-    for (Job* job : group) {
-      if (!job->error) job->error = error;
-    }
-    try {
-      writer_->query("ROLLBACK");
-    } catch (const StoreError&) {
-      writer_.reset();  // state unknown: start over on a fresh connection
-    }
+    fail_group(group, std::current_exception());
+    rollback_group(group);
   }
 }
 

@@ -51,6 +51,8 @@ class StoreService {
 
   // Runs fn(SqlConnection&) in the next group transaction and returns its result once that
   // transaction is durable. Throws StoreError, RolledBack, or what fn threw (its writes undone).
+  // fn may run more than once (when another write of its group fails, the group runs again), so
+  // it must act only on the connection and on state it resets itself.
   template <typename Fn>
   auto write(Fn&& fn) -> std::invoke_result_t<Fn&, SqlConnection&> {
     using R = std::invoke_result_t<Fn&, SqlConnection&>;
@@ -113,6 +115,10 @@ class StoreService {
   void writer_loop();
   void run_group(std::vector<Job*>& group);
   bool ensure_writer(std::vector<Job*>& group);
+  bool begin_group(std::vector<Job*>& group);
+  bool rollback_group(std::vector<Job*>& group);
+  void lose_writer(std::vector<Job*>& group, const StoreError& e);
+  static void fail_group(std::vector<Job*>& group, std::exception_ptr error);
   void migrate(SqlConnection& conn);
 
   StoreConfig config_;
