@@ -380,3 +380,49 @@ TEST(PostgresStore, UnreachableServerNamesTheBackendAndTheReason) {
 
 }  // namespace
 }  // namespace coach::testing
+
+namespace coach::testing {
+namespace {
+
+// A read-only database file (chattr +i, so it holds even for root): writes get a clear error
+// status, reads keep working, nothing is half-written.
+TEST(SqliteStore, ReadOnlyFileRefusesWritesAndKeepsServingReads) {
+  TempDir dir;
+  const auto config = store_config("sqlite", dir);
+  {
+    StoreService service(config);
+    core::PluginStore store(service, "p", "t");
+    store.put_bytes("kept", "v1");
+  }
+  const std::string db = dir.file("store.db");
+  if (run_command({"/usr/bin/chattr", "+i", db}).exit_code != 0) {
+    GTEST_SKIP() << "chattr +i is not available on this filesystem";
+  }
+  struct Unlock {
+    std::string path;
+    ~Unlock() { run_command({"/usr/bin/chattr", "-i", path}); }
+  } unlock{db};
+  std::optional<StoreService> service;
+  try {
+    service.emplace(config);
+  } catch (const StoreError& e) {
+    // Refusing to start on a file it cannot write is as good: clear, named, nothing changed.
+    EXPECT_NE(std::string(e.what()).find("sqlite " + db), std::string::npos) << e.what();
+    return;
+  }
+  core::PluginStore store(*service, "p", "t");
+  try {
+    coach::WriteBatch batch;
+    batch.put_bytes("new", "x").put_bytes("kept", "v2");
+    store.commit(batch);
+    FAIL() << "wrote to a read-only file";
+  } catch (const coach::Error& e) {
+    EXPECT_EQ(e.code(), v1::STATUS_CODE_UNAVAILABLE) << e.what();
+    EXPECT_NE(std::string(e.what()).find("sqlite"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(store.get_bytes("kept")->value, "v1");
+  EXPECT_FALSE(store.get_bytes("new"));
+}
+
+}  // namespace
+}  // namespace coach::testing
