@@ -33,7 +33,7 @@ class ContextImpl final : public PluginContext {
         service_(options.store),
         clock_(options.clock),
         on_scheduled_(options.on_scheduled),
-        store_(*options.store, name_, tenant_) {}
+        store_(*options.store, name_, &tenant_) {}
 
   v1::Status serve_binding(std::string_view method, MethodBinding binding) noexcept override {
     if (!in_start_) return error(v1::STATUS_CODE_FAILED_PRECONDITION, "serve() only in start()");

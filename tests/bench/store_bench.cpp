@@ -85,14 +85,14 @@ BackendFigures measure(const StoreConfig& config, int ops, int in_flight,
   const std::string tenant = "bench";
   BackendFigures f;
   {
-    PluginStore store(service, "bench1", tenant);
+    PluginStore store(service, "bench1", &tenant);
     f.puts_1 = run_parallel(1, ops / 4,
                             [&](int, int i) { store.put_bytes(fmt::format("one/{}", i), value); });
   }
   const auto before = service.counters();
   f.puts_n = run_parallel(in_flight, ops / in_flight, [&](int t, int i) {
     thread_local std::unique_ptr<PluginStore> store;
-    if (!store) store = std::make_unique<PluginStore>(service, "bench", tenant);
+    if (!store) store = std::make_unique<PluginStore>(service, "bench", &tenant);
     store->put_bytes(fmt::format("k/{}/{}", t, i), value);
   });
   const auto after = service.counters();
@@ -102,7 +102,7 @@ BackendFigures measure(const StoreConfig& config, int ops, int in_flight,
   const int per = ops / in_flight;
   f.gets_n = run_parallel(in_flight, ops / in_flight, [&](int t, int i) {
     thread_local std::unique_ptr<PluginStore> store;
-    if (!store) store = std::make_unique<PluginStore>(service, "bench", tenant);
+    if (!store) store = std::make_unique<PluginStore>(service, "bench", &tenant);
     if (!store->get_bytes(fmt::format("k/{}/{}", (t + 1) % in_flight, (i * 7) % per)))
       throw std::runtime_error("missing key");
   });

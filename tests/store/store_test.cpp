@@ -33,7 +33,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     COACH_REQUIRE_BACKEND(GetParam());
     service_ = std::make_unique<StoreService>(store_config(GetParam(), dir_));
-    store_ = std::make_unique<core::PluginStore>(*service_, plugin_, tenant_);
+    store_ = std::make_unique<core::PluginStore>(*service_, plugin_, &tenant_);
   }
 
   TempDir dir_;
@@ -117,8 +117,8 @@ TEST_P(StoreTest, BatchIsAllOrNothing) {
 TEST_P(StoreTest, KeysAreScopedByTenantAndPlugin) {
   const std::string other_tenant = unique_name("t");
   const std::string other_plugin = unique_name("p");
-  core::PluginStore same_plugin_other_tenant(*service_, plugin_, other_tenant);
-  core::PluginStore other_plugin_same_tenant(*service_, other_plugin, tenant_);
+  core::PluginStore same_plugin_other_tenant(*service_, plugin_, &other_tenant);
+  core::PluginStore other_plugin_same_tenant(*service_, other_plugin, &tenant_);
   store_->put("secret", text("mine"));
   EXPECT_FALSE(same_plugin_other_tenant.get_bytes("secret"));
   EXPECT_FALSE(other_plugin_same_tenant.get_bytes("secret"));
@@ -173,7 +173,7 @@ TEST_P(StoreTest, ConcurrentWritersShareCommits) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      core::PluginStore s(*service_, plugin_, tenant_);
+      core::PluginStore s(*service_, plugin_, &tenant_);
       for (int i = 0; i < kEach; ++i) s.put(fmt::format("w/{}/{}", t, i), text("v"));
     });
   }
@@ -317,7 +317,8 @@ TEST(SqliteStore, FullDatabaseRefusesTheWriteAndKeepsEverythingElse) {
   auto config = store_config("sqlite", dir);
   config.sqlite_max_size_mb = 1;
   StoreService service(config);
-  core::PluginStore store(service, "p", "t");
+  const std::string tenant = "t";
+  core::PluginStore store(service, "p", &tenant);
   const std::string big(32 * 1024, 'x');
   int written = 0;
   v1::StatusCode failure = v1::STATUS_CODE_OK;
@@ -391,7 +392,8 @@ TEST(SqliteStore, ReadOnlyFileRefusesWritesAndKeepsServingReads) {
   const auto config = store_config("sqlite", dir);
   {
     StoreService service(config);
-    core::PluginStore store(service, "p", "t");
+    const std::string tenant = "t";
+    core::PluginStore store(service, "p", &tenant);
     store.put_bytes("kept", "v1");
   }
   const std::string db = dir.file("store.db");
@@ -410,7 +412,8 @@ TEST(SqliteStore, ReadOnlyFileRefusesWritesAndKeepsServingReads) {
     EXPECT_NE(std::string(e.what()).find("sqlite " + db), std::string::npos) << e.what();
     return;
   }
-  core::PluginStore store(*service, "p", "t");
+  const std::string tenant = "t";
+  core::PluginStore store(*service, "p", &tenant);
   try {
     coach::WriteBatch batch;
     batch.put_bytes("new", "x").put_bytes("kept", "v2");

@@ -13,9 +13,10 @@ namespace coach::core {
 
 class PluginStore final : public Store {
  public:
-  // tenant is read at each call: the runner points it at the current request's tenant.
-  PluginStore(StoreService& service, std::string plugin, const std::string& tenant)
-      : service_(service), plugin_(std::move(plugin)), tenant_(tenant) {}
+  // *tenant is read at each call: the runner points it at the current request's tenant. It must
+  // outlive the PluginStore.
+  PluginStore(StoreService& service, std::string plugin, const std::string* tenant)
+      : service_(service), plugin_(std::move(plugin)), tenant_(*tenant) {}
 
   v1::Status read_value(std::string_view key, std::optional<StoredValue>& out) noexcept override;
   v1::Status scan_values(std::string_view prefix, std::string_view start_after, std::uint32_t limit,
