@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: Apache-2.0
+// behavior_styles: "If you want to interact effectively with me, you first need to understand
+// me." Self and others' assessments place a person on two axes; quick observations estimate a
+// customer's style; guidance tells the salesperson how to adapt (Awareness, Alignment, Action).
+//
+// Store layout (per tenant, under this plugin):
+//   person/<id>              Person
+//   team/<team>/<person>     (empty) team membership index
+//   rating/<person>/<rater>  RaterView: a rater's latest view of the person
+//   account/<id>             ObservationLog: observations of a customer account
+//   owner/<person>/<account> (empty) accounts a salesperson observed
+//   instrument               Instrument: this tenant's own questionnaire, if it set one
+#include <google/protobuf/util/json_util.h>
+#include <coach/plugin.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "style_model.hpp"
+
+namespace coach::behavior_styles {
+
+extern const char* const kBuiltinInstrumentJson;
+extern const char* const kBuiltinGuidanceJson;
+
+namespace {
+
+constexpr std::size_t kMaxIdBytes = 128;
+constexpr int kMaxObservationsKept = 60;
+
+template <typename Msg>
+Msg parse_json(const std::string& json, const std::string& what) {
+  Msg msg;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &msg);
+  if (!status.ok()) throw std::runtime_error(what + ": " + status.ToString());
+  return msg;
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+// Ids become key segments: non-empty, bounded, no '/'.
+void require_id(const std::string& field, const std::string& value) {
+  if (value.empty()) throw invalid_argument(field, "required");
+  if (value.size() > kMaxIdBytes)
+    throw invalid_argument(field, "longer than " + std::to_string(kMaxIdBytes) + " bytes");
+  if (value.find('/') != std::string::npos) throw invalid_argument(field, "must not contain '/'");
+}
+
+// Every key under prefix, across pages.
+std::vector<StoredValue> scan_all(Store& store, const std::string& prefix) {
+  std::vector<StoredValue> out;
+  std::string after;
+  do {
+    auto page = store.scan(prefix, after, 500);
+    for (auto& item : page.items) out.push_back(std::move(item));
+    after = page.next_after;
+  } while (!after.empty());
+  return out;
+}
+
+class BehaviorStyles final : public coach::Plugin {
+ public:
+  static const coach::PluginManifest& manifest() {
+    static const char* const keys[] = {"names", "instrument_file", "guidance_file",
+                                       "tentative_below", nullptr};
+    static const coach::PluginManifest m{
+        .name = "behavior_styles",
+        .version = "1.0.0",
+        .description = "Behavior styles: assessment, customer style, adaptation guidance",
+        .config_keys = keys,
+    };
+    return m;
+  }
+
+  void start(coach::PluginContext& ctx) override {
+    ctx_ = &ctx;
+    load_config(ctx.config());
+    ctx.serve<pb::GetInstrumentRequest, pb::Instrument>(
+        "GetInstrument", [this](const pb::GetInstrumentRequest&) { return instrument(); });
+    ctx.serve<pb::SetInstrumentRequest, pb::SetInstrumentReply>(
+        "SetInstrument", [this](const pb::SetInstrumentRequest& r) { return set_instrument(r); });
+    ctx.serve<pb::RegisterPersonRequest, pb::Person>(
+        "RegisterPerson",
+        [this](const pb::RegisterPersonRequest& r) { return register_person(r); });
+    ctx.serve<pb::SubmitAssessmentRequest, pb::SubmitAssessmentReply>(
+        "SubmitAssessment", [this](const pb::SubmitAssessmentRequest& r) { return submit(r); });
+    ctx.serve<pb::GetProfileRequest, pb::Profile>("GetProfile",
+                                                  [this](const pb::GetProfileRequest& r) {
+                                                    require_id("person_id", r.person_id());
+                                                    return profile(person(r.person_id()));
+                                                  });
+    ctx.serve<pb::RecordObservationsRequest, pb::CustomerStyle>(
+        "RecordObservations",
+        [this](const pb::RecordObservationsRequest& r) { return observe(r); });
+    ctx.serve<pb::GetCustomerStyleRequest, pb::CustomerStyle>(
+        "GetCustomerStyle", [this](const pb::GetCustomerStyleRequest& r) {
+          require_id("account_id", r.account_id());
+          return customer_style(r.account_id());
+        });
+    ctx.serve<pb::GetGuidanceRequest, pb::Guidance>(
+        "GetGuidance", [this](const pb::GetGuidanceRequest& r) { return guidance(r); });
+    ctx.serve<pb::GetTeamMapRequest, pb::TeamMap>(
+        "GetTeamMap", [this](const pb::GetTeamMapRequest& r) { return team_map(r); });
+  }
+
+ private:
+  void load_config(const ConfigSection& config) {
+    const char* keys[] = {"tells_controls", "tells_emotes", "asks_emotes", "asks_controls"};
+    for (std::size_t i = 0; i < 4; ++i) {
+      names_[i] = config.get_string(std::string("names.") + keys[i], kDefaultVocabulary[i]);
+      if (names_[i].empty()) throw invalid_argument(std::string("names.") + keys[i], "empty");
+    }
+    tentative_below_ = config.get_double("tentative_below", 0.6);
+    if (tentative_below_ < 0 || tentative_below_ > 1)
+      throw invalid_argument("tentative_below", "must be between 0 and 1");
+    const std::string ifile = config.get_string("instrument_file", "");
+    configured_instrument_ =
+        parse_json<pb::Instrument>(ifile.empty() ? kBuiltinInstrumentJson : read_text_file(ifile),
+                                   ifile.empty() ? "built-in instrument" : ifile);
+    validate_instrument(configured_instrument_);
+    const std::string gfile = config.get_string("guidance_file", "");
+    book_ =
+        parse_json<pb::GuidanceBook>(gfile.empty() ? kBuiltinGuidanceJson : read_text_file(gfile),
+                                     gfile.empty() ? "built-in guidance" : gfile);
+    validate_book(book_);
+  }
+
+  Store& store() { return ctx_->store(); }
+
+  pb::Instrument instrument() {
+    auto own = store().get<pb::Instrument>("instrument");
+    return own ? *own : configured_instrument_;
+  }
+
+  pb::SetInstrumentReply set_instrument(const pb::SetInstrumentRequest& r) {
+    pb::SetInstrumentReply reply;
+    if (r.instrument().items().empty()) {
+      store().erase("instrument");
+      reply.set_instrument_id(configured_instrument_.id());
+      reply.set_items(configured_instrument_.items_size());
+      return reply;
+    }
+    validate_instrument(r.instrument());
+    if (r.instrument().id().empty()) throw invalid_argument("instrument.id", "required");
+    store().put("instrument", r.instrument());
+    reply.set_instrument_id(r.instrument().id());
+    reply.set_items(r.instrument().items_size());
+    return reply;
+  }
+
+  pb::Person person(const std::string& id) {
+    auto p = store().get<pb::Person>("person/" + id);
+    if (!p) throw Error(v1::STATUS_CODE_NOT_FOUND, "person_id: no person '" + id + "'");
+    return *p;
+  }
+
+  pb::Person register_person(const pb::RegisterPersonRequest& r) {
+    require_id("person_id", r.person_id());
+    if (!r.team_id().empty()) require_id("team_id", r.team_id());
+    pb::Person p;
+    p.set_person_id(r.person_id());
+    p.set_display_name(r.display_name().empty() ? r.person_id() : r.display_name());
+    p.set_team_id(r.team_id());
+    WriteBatch batch;
+    std::int64_t version = kMustNotExist;
+    if (auto old = store().get<pb::Person>("person/" + r.person_id(), &version);
+        old && !old->team_id().empty() && old->team_id() != r.team_id()) {
+      batch.erase("team/" + old->team_id() + "/" + r.person_id());
+    }
+    batch.put("person/" + r.person_id(), p, version);
+    if (!r.team_id().empty()) batch.put_bytes("team/" + r.team_id() + "/" + r.person_id(), "");
+    if (!store().commit(batch))
+      throw Error(v1::STATUS_CODE_UNAVAILABLE, "person_id: changed concurrently, retry");
+    return p;
+  }
+
+  pb::SubmitAssessmentReply submit(const pb::SubmitAssessmentRequest& r) {
+    require_id("person_id", r.person_id());
+    if (r.role() == pb::RATER_ROLE_UNSPECIFIED || !pb::RaterRole_IsValid(r.role()))
+      throw invalid_argument("role", "one of RATER_ROLE_SELF, _MANAGER, _PEER, _CUSTOMER");
+    std::string rater = r.rater_id();
+    if (r.role() == pb::RATER_ROLE_SELF) {
+      if (rater.empty()) rater = r.person_id();
+      if (rater != r.person_id())
+        throw invalid_argument("rater_id", "a self rating is by the person themselves");
+    } else {
+      require_id("rater_id", rater);
+      if (rater == r.person_id())
+        throw invalid_argument("rater_id", "a person rating themselves uses RATER_ROLE_SELF");
+    }
+    const auto who = person(r.person_id());
+    pb::RaterView view;
+    view.set_rater_id(rater);
+    view.set_role(r.role());
+    *view.mutable_style() = score(instrument(), r.answers(), names_);
+    view.set_rated_at_ms(ctx_->now_ms());
+    store().put("rating/" + r.person_id() + "/" + rater, view);
+    pb::SubmitAssessmentReply reply;
+    *reply.mutable_scored() = view.style();
+    *reply.mutable_profile() = profile(who);
+    pb::ProfileUpdated event;
+    *event.mutable_profile() = reply.profile();
+    ctx_->publish("behavior_styles.profile_updated", event);
+    return reply;
+  }
+
+  pb::Profile profile(const pb::Person& who) {
+    pb::Profile p;
+    *p.mutable_person() = who;
+    std::vector<pb::Style> others;
+    for (const auto& item : scan_all(store(), "rating/" + who.person_id() + "/")) {
+      auto view = Store::parse<pb::RaterView>(item);
+      if (view.role() == pb::RATER_ROLE_SELF) {
+        *p.mutable_self() = view.style();
+      } else {
+        others.push_back(view.style());
+      }
+      *p.add_raters() = std::move(view);
+    }
+    if (!others.empty()) {
+      *p.mutable_others() = mean_style(others, names_);
+      p.set_others_count(static_cast<int>(others.size()));
+    }
+    p.set_views_differ(p.has_self() && p.has_others() &&
+                       p.self().quadrant() != p.others().quadrant());
+    if (p.has_others()) {
+      *p.mutable_effective() = p.others();
+    } else if (p.has_self()) {
+      *p.mutable_effective() = p.self();
+    }
+    return p;
+  }
+
+  pb::CustomerStyle estimate(const pb::ObservationLog& log) {
+    std::vector<pb::Observation> obs(log.observations().begin(), log.observations().end());
+    auto e = estimate_customer(obs, names_);
+    pb::CustomerStyle out;
+    out.set_account_id(log.account_id());
+    *out.mutable_style() = e.style;
+    out.set_confidence(std::round(e.confidence * 1000) / 1000);
+    out.set_tentative(e.confidence < tentative_below_);
+    out.set_observations(log.observations_size());
+    out.set_salesperson_id(log.salesperson_id());
+    return out;
+  }
+
+  pb::CustomerStyle observe(const pb::RecordObservationsRequest& r) {
+    require_id("salesperson_id", r.salesperson_id());
+    require_id("account_id", r.account_id());
+    validate_observations(r.observations());
+    person(r.salesperson_id());  // must be a registered person
+    std::int64_t version = kMustNotExist;
+    pb::ObservationLog log;
+    if (auto old = store().get<pb::ObservationLog>("account/" + r.account_id(), &version))
+      log = *old;
+    log.set_account_id(r.account_id());
+    const std::string previous_owner = log.salesperson_id();
+    log.set_salesperson_id(r.salesperson_id());
+    for (const auto& o : r.observations()) *log.add_observations() = o;
+    if (log.observations_size() > kMaxObservationsKept) {
+      log.mutable_observations()->DeleteSubrange(0, log.observations_size() - kMaxObservationsKept);
+    }
+    log.set_updated_ms(ctx_->now_ms());
+    WriteBatch batch;
+    batch.put("account/" + r.account_id(), log, version);
+    if (!previous_owner.empty() && previous_owner != r.salesperson_id())
+      batch.erase("owner/" + previous_owner + "/" + r.account_id());
+    batch.put_bytes("owner/" + r.salesperson_id() + "/" + r.account_id(), "");
+    if (!store().commit(batch))
+      throw Error(v1::STATUS_CODE_UNAVAILABLE, "account_id: changed concurrently, retry");
+    auto style = estimate(log);
+    pb::CustomerStyleEstimated event;
+    *event.mutable_estimate() = style;
+    ctx_->publish("behavior_styles.customer_style_estimated", event);
+    return style;
+  }
+
+  pb::CustomerStyle customer_style(const std::string& account) {
+    auto log = store().get<pb::ObservationLog>("account/" + account);
+    if (!log)
+      throw Error(v1::STATUS_CODE_NOT_FOUND, "account_id: no observations of '" + account + "'");
+    return estimate(*log);
+  }
+
+  // A style at the centre of a quadrant, for guidance asked by quadrant alone.
+  pb::Style style_of_quadrant(pb::Quadrant q, const std::string& field) {
+    if (q == pb::QUADRANT_UNSPECIFIED || !pb::Quadrant_IsValid(q))
+      throw invalid_argument(field, "unspecified");
+    const double hi = 3.25, lo = 1.75;
+    const bool tells = q == pb::QUADRANT_TELLS_CONTROLS || q == pb::QUADRANT_TELLS_EMOTES;
+    const bool emotes = q == pb::QUADRANT_TELLS_EMOTES || q == pb::QUADRANT_ASKS_EMOTES;
+    return make_style(tells ? hi : lo, emotes ? hi : lo, names_);
+  }
+
+  pb::Guidance guidance(const pb::GetGuidanceRequest& r) {
+    pb::Style mine;
+    if (!r.salesperson_id().empty()) {
+      require_id("salesperson_id", r.salesperson_id());
+      auto p = profile(person(r.salesperson_id()));
+      if (!p.has_effective()) {
+        throw Error(v1::STATUS_CODE_FAILED_PRECONDITION,
+                    "salesperson_id: '" + r.salesperson_id() + "' has no assessment yet");
+      }
+      mine = p.effective();
+    } else {
+      mine = style_of_quadrant(r.salesperson_quadrant(), "salesperson_quadrant");
+    }
+    pb::Style theirs;
+    bool tentative = false;
+    if (!r.account_id().empty()) {
+      require_id("account_id", r.account_id());
+      auto c = customer_style(r.account_id());
+      theirs = c.style();
+      tentative = c.tentative();
+    } else {
+      theirs = style_of_quadrant(r.customer_quadrant(), "customer_quadrant");
+    }
+    auto g = make_guidance(book_, mine, theirs);
+    g.set_tentative(tentative);
+    if (tentative) {
+      g.set_note((g.note().empty() ? "" : g.note() + " ") +
+                 std::string("The customer's style is a tentative estimate: test it early in the "
+                             "conversation and record more observations."));
+    }
+    return g;
+  }
+
+  pb::TeamMap team_map(const pb::GetTeamMapRequest& r) {
+    require_id("team_id", r.team_id());
+    const std::string prefix = "team/" + r.team_id() + "/";
+    auto members = scan_all(store(), prefix);
+    if (members.empty())
+      throw Error(v1::STATUS_CODE_NOT_FOUND, "team_id: no team '" + r.team_id() + "'");
+    pb::TeamMap map;
+    map.set_team_id(r.team_id());
+    for (const auto& n : names_) (*map.mutable_counts())[n] = 0;
+    for (const auto& m : members) {
+      const std::string id = m.key.substr(prefix.size());
+      auto p = profile(person(id));
+      auto* member = map.add_members();
+      *member->mutable_person() = p.person();
+      if (!p.has_effective()) {
+        map.set_unassessed(map.unassessed() + 1);
+        continue;
+      }
+      *member->mutable_style() = p.effective();
+      ++(*map.mutable_counts())[p.effective().name()];
+      const std::string owned = "owner/" + id + "/";
+      for (const auto& a : scan_all(store(), owned)) {
+        const std::string account = a.key.substr(owned.size());
+        auto log = store().get<pb::ObservationLog>("account/" + account);
+        if (!log) continue;
+        auto c = estimate(*log);
+        auto* pair = map.add_pairings();
+        pair->set_person_id(id);
+        pair->set_account_id(account);
+        pair->set_person_style(p.effective().name());
+        pair->set_customer_style(c.style().name());
+        pair->set_adaptation_needed(
+            std::round(std::hypot(p.effective().assertiveness() - c.style().assertiveness(),
+                                  p.effective().responsiveness() - c.style().responsiveness()) *
+                       1000) /
+            1000);
+        pair->set_hardest_pairing(is_diagonal(p.effective().quadrant(), c.style().quadrant()));
+      }
+    }
+    std::stable_sort(map.mutable_pairings()->begin(), map.mutable_pairings()->end(),
+                     [](const pb::Pairing& a, const pb::Pairing& b) {
+                       if (a.hardest_pairing() != b.hardest_pairing()) return a.hardest_pairing();
+                       return a.adaptation_needed() > b.adaptation_needed();
+                     });
+    return map;
+  }
+
+  coach::PluginContext* ctx_ = nullptr;
+  Vocabulary names_ = kDefaultVocabulary;
+  double tentative_below_ = 0.6;
+  pb::Instrument configured_instrument_;
+  pb::GuidanceBook book_;
+};
+
+}  // namespace
+}  // namespace coach::behavior_styles
+
+COACH_PLUGIN(coach::behavior_styles::BehaviorStyles)
