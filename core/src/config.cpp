@@ -161,7 +161,10 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
 
   cfg.store.sqlite_path = expand_path_variables("$STATE_DIR/coachd.db");
   if (auto store = root["store"]) {
-    r.check_keys(store, "store", {"backend", "sqlite", "postgresql", "max_batch"});
+    r.check_keys(store, "store",
+                 {"backend", "sqlite", "postgresql", "max_batch", "commit_delay_us"});
+    r.optional_integer<std::uint32_t>(store, "store", "commit_delay_us", cfg.store.commit_delay_us,
+                                      0, 100'000);
     if (store["backend"]) {
       cfg.store.backend = r.scalar(store["backend"], "store.backend");
       if (cfg.store.backend != "sqlite" && cfg.store.backend != "postgresql") {

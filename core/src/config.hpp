@@ -63,6 +63,8 @@ struct StoreConfig {
   std::uint64_t sqlite_max_size_mb = 0;  // 0: no limit
   std::string postgresql_dsn;
   std::uint32_t max_batch = 256;  // writes per group commit
+  // Longest wait for the writers of the last group to write again before committing (0: never).
+  std::uint32_t commit_delay_us = 500;
 };
 struct SchedulerConfig {
   std::string node_id;  // empty: the host name

@@ -8,12 +8,15 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "daemon_process.hpp"
 #include "store/plugin_store.hpp"
 #include "store/store_service.hpp"
+#include "store/store_tables.hpp"
 
 namespace {
 
@@ -72,9 +75,45 @@ double run_parallel(int threads, int ops_each, Op op) {
   return threads * ops_each / seconds_since(t0);
 }
 
+// One client thread keeping in_flight puts queued (as a pipelining client does on the bus): each
+// completion, on the writer thread, queues the next.
+double pipelined_puts(StoreService& service, int ops, int in_flight, const std::string& value) {
+  const std::string tenant = "bench";
+  std::atomic<int> started{0};
+  std::atomic<int> finished{0};
+  std::atomic<int> failed{0};
+  std::mutex m;
+  std::condition_variable all_done;
+  std::function<void()> next = [&] {
+    const int i = started++;
+    if (i >= ops) return;
+    service.write_async(
+        [&, i](coach::core::SqlConnection& c) {
+          coach::core::kv_write(
+              c, {tenant, "pipelined"},
+              {coach::WriteOp{coach::WriteOp::Kind::kPut, fmt::format("p/{}", i), value}});
+        },
+        [&](std::exception_ptr error) {
+          if (error) ++failed;
+          if (++finished == ops) {
+            std::lock_guard lock(m);
+            all_done.notify_all();
+          }
+          next();
+        });
+  };
+  auto t0 = Clock::now();
+  for (int k = 0; k < in_flight; ++k) next();
+  std::unique_lock lock(m);
+  all_done.wait(lock, [&] { return finished.load() == ops; });
+  if (failed) throw std::runtime_error(std::to_string(failed.load()) + " pipelined puts failed");
+  return ops / seconds_since(t0);
+}
+
 struct BackendFigures {
   double puts_1 = 0;
   double puts_n = 0;
+  double puts_pipelined = 0;
   double gets_n = 0;
   double writes_per_commit = 0;
 };
@@ -95,6 +134,7 @@ BackendFigures measure(const StoreConfig& config, int ops, int in_flight,
     if (!store) store = std::make_unique<PluginStore>(service, "bench", &tenant);
     store->put_bytes(fmt::format("k/{}/{}", t, i), value);
   });
+  f.puts_pipelined = pipelined_puts(service, ops, in_flight, value);
   const auto after = service.counters();
   f.writes_per_commit =
       static_cast<double>(after.writes - before.writes) /
@@ -114,12 +154,15 @@ BackendFigures measure(const StoreConfig& config, int ops, int in_flight,
 int main(int argc, char** argv) {
   CLI::App app{"coach_store_bench: durable store puts/gets against a naive SQLite loop"};
   int ops = 8000, in_flight = 16, value_bytes = 200;
+  std::uint32_t commit_delay_us = StoreConfig().commit_delay_us;
   std::string backends = "all", dsn;
   app.add_option("--ops", ops, "Operations per measurement")->capture_default_str();
   app.add_option("--in-flight", in_flight, "Concurrent writers/readers")->capture_default_str();
   app.add_option("--value-bytes", value_bytes, "Bytes per value")->capture_default_str();
   app.add_option("--backend", backends, "sqlite, postgresql or all")
       ->check(CLI::IsMember({"sqlite", "postgresql", "all"}))
+      ->capture_default_str();
+  app.add_option("--commit-delay-us", commit_delay_us, "store.commit_delay_us")
       ->capture_default_str();
   app.add_option("--dsn", dsn, "PostgreSQL to use (default: a throwaway cluster via tests/pg.sh)");
   CLI11_PARSE(app, argc, argv);
@@ -140,6 +183,7 @@ int main(int argc, char** argv) {
   for (const auto& backend : list) {
     StoreConfig config;
     config.backend = backend;
+    config.commit_delay_us = commit_delay_us;
     config.sqlite_path = dir.file("store.db");
     if (backend == "postgresql") {
       if (dsn.empty()) {
@@ -157,13 +201,15 @@ int main(int argc, char** argv) {
     auto t0 = Clock::now();
     try {
       auto f = measure(config, ops, in_flight, value);
+      std::printf("%-10s puts, 1 caller:                       %8.0f/s  (%.1fx naive)\n",
+                  backend.c_str(), f.puts_1, f.puts_1 / naive);
+      std::printf("%-10s puts, %2d blocking callers (threads): %8.0f/s  (%.1fx naive)\n",
+                  backend.c_str(), in_flight, f.puts_n, f.puts_n / naive);
       std::printf(
-          "%-10s puts, 1 in flight: %8.0f/s  puts, %d in flight: %8.0f/s (%.1f writes/commit)"
-          "  gets, %d in flight: %8.0f/s\n",
-          backend.c_str(), f.puts_1, in_flight, f.puts_n, f.writes_per_commit, in_flight, f.gets_n);
-      std::printf(
-          "%-10s ratio puts(%d in flight) / naive SQLite loop: %.1fx (target >= 5x)  [%.1f s]\n",
-          backend.c_str(), in_flight, f.puts_n / naive, seconds_since(t0));
+          "%-10s puts, %2d in flight from one client:  %8.0f/s  (%.1fx naive; target >= 5x)\n",
+          backend.c_str(), in_flight, f.puts_pipelined, f.puts_pipelined / naive);
+      std::printf("%-10s %.1f writes per commit; gets, %d reader threads: %8.0f/s  [%.1f s]\n",
+                  backend.c_str(), f.writes_per_commit, in_flight, f.gets_n, seconds_since(t0));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "%s: %s\n", backend.c_str(), e.what());
       status = 1;

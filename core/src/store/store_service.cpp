@@ -93,14 +93,27 @@ StoreCounters StoreService::counters() const {
 void StoreService::submit(std::function<void(SqlConnection&)> run) {
   Job job;
   job.run = std::move(run);
-  {
-    std::unique_lock lock(mutex_);
-    if (stopping_) throw StoreError(v1::STATUS_CODE_SHUTTING_DOWN, "store is shutting down");
-    queue_.push_back(&job);
-    queued_.notify_one();
-    completed_.wait(lock, [&] { return job.done; });
-  }
+  enqueue(&job);
+  job.done.acquire();
   if (job.error) std::rethrow_exception(job.error);
+}
+
+void StoreService::write_async(std::function<void(SqlConnection&)> fn,
+                               std::function<void(std::exception_ptr)> done) {
+  auto job = std::make_unique<Job>();
+  job->run = std::move(fn);
+  job->on_done = std::move(done);
+  enqueue(job.get());
+  job.release();  // the writer owns it now
+}
+
+void StoreService::enqueue(Job* job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) throw StoreError(v1::STATUS_CODE_SHUTTING_DOWN, "store is shutting down");
+    queue_.push_back(job);
+  }
+  queued_.notify_one();
 }
 
 void StoreService::writer_loop() {
@@ -110,6 +123,14 @@ void StoreService::writer_loop() {
       std::unique_lock lock(mutex_);
       queued_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued has been answered
+      // Like PostgreSQL's commit_delay: the callers of the last group are about to write again;
+      // waiting a moment for them puts more writes under one fsync. Only when they are expected,
+      // so a lone writer never waits.
+      const std::size_t expected = std::min<std::size_t>(expected_next_, config_.max_batch);
+      if (queue_.size() < expected && config_.commit_delay_us > 0) {
+        queued_.wait_for(lock, std::chrono::microseconds(config_.commit_delay_us),
+                         [&] { return stopping_ || queue_.size() >= expected; });
+      }
       while (!queue_.empty() && group.size() < config_.max_batch) {
         group.push_back(queue_.front());
         queue_.pop_front();
@@ -122,10 +143,21 @@ void StoreService::writer_loop() {
       for (Job* job : group) {
         ++counters_.writes;
         if (job->error) ++counters_.write_errors;
-        job->done = true;
+      }
+      expected_next_ = queue_.size() + group.size();
+    }
+    for (Job* job : group) {
+      if (job->on_done) {
+        std::unique_ptr<Job> owned(job);
+        try {
+          owned->on_done(owned->error);
+        } catch (const std::exception& e) {
+          log_->error("write completion failed: {}", e.what());
+        }
+      } else {
+        job->done.release();  // the caller may destroy the job right away
       }
     }
-    completed_.notify_all();
     group.clear();
   }
 }

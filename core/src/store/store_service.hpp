@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -65,6 +66,12 @@ class StoreService {
     }
   }
 
+  // Queues fn like write() without waiting: done(error) runs on the writer thread once fn's
+  // transaction is over (error null: durable). done must be quick and must not wait for the
+  // store; it may queue more writes. For callers that keep many writes in flight.
+  void write_async(std::function<void(SqlConnection&)> fn,
+                   std::function<void(std::exception_ptr)> done);
+
   // Runs fn(SqlConnection&) on a reader connection. Throws StoreError or what fn threw. A read
   // that finds its pooled connection dead (the server restarted) is retried once on a new one.
   template <typename Fn>
@@ -91,7 +98,10 @@ class StoreService {
   struct Job {
     std::function<void(SqlConnection&)> run;
     std::exception_ptr error;
-    bool done = false;
+    // Released by the writer when the job's transaction is over: wakes exactly this caller.
+    std::binary_semaphore done{0};
+    // Set for write_async: called instead, and the writer deletes the job.
+    std::function<void(std::exception_ptr)> on_done;
   };
 
   // A reader connection borrowed from the pool; returned unless discarded.
@@ -112,6 +122,7 @@ class StoreService {
   };
 
   void submit(std::function<void(SqlConnection&)> run);
+  void enqueue(Job* job);
   void writer_loop();
   void run_group(std::vector<Job*>& group);
   bool ensure_writer(std::vector<Job*>& group);
@@ -128,10 +139,10 @@ class StoreService {
 
   mutable std::mutex mutex_;
   std::condition_variable queued_;
-  std::condition_variable completed_;
   std::deque<Job*> queue_;
   bool stopping_ = false;
   StoreCounters counters_;
+  std::size_t expected_next_ = 0;  // writes likely in the next group (see writer_loop)
 
   // Writer thread only.
   std::unique_ptr<SqlConnection> writer_;
