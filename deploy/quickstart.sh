@@ -19,7 +19,7 @@ export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 echo "== building (release preset)"
 t0=$(date +%s)
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target coachd coachctl echo
+cmake --build --preset release -j "$(nproc)" --target coachd coachctl echo behavior_styles
 echo "== built in $(( $(date +%s) - t0 )) s"
 
 bin=build/release/bin
@@ -55,6 +55,12 @@ run() { echo; echo "\$ coachctl $*"; "$bin/coachctl" "$@"; }
 run health
 run plugins
 run call echo Echo '{"text":"hello coachd"}'
+
+echo; echo "== behavior_styles worked example (plugins/behavior_styles/README.md)"
+run call behavior_styles RegisterPerson '{"person_id":"ana","display_name":"Ana","team_id":"east"}'
+run call behavior_styles SubmitAssessment '{"person_id":"ana","role":"RATER_ROLE_SELF","answers":[4,1,3,2,1,4,3,2,3,2,4,1,2,3,4,1,3,3,2,2,4,1,3,3,1,1,3,2,2,3]}'
+run call behavior_styles RecordObservations '{"salesperson_id":"ana","account_id":"acme","observations":[{"cue":"CUE_PACE","value":1},{"cue":"CUE_TELLS_VS_ASKS","value":1},{"cue":"CUE_DECISIONS","value":2},{"cue":"CUE_SHOWS_FEELINGS","value":4},{"cue":"CUE_BIG_PICTURE","value":3},{"cue":"CUE_RELATIONSHIP","value":4}]}'
+run call behavior_styles GetGuidance '{"salesperson_id":"ana","account_id":"acme"}'
 
 if [ "$detach" = 1 ]; then
   echo
