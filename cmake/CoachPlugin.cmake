@@ -60,3 +60,52 @@ function(coach_target_protos target scope)
   endforeach()
   target_include_directories(${target} ${scope} ${_out})
 endfunction()
+
+# coach_embed_text(<target> NAMESPACE <ns> SYMBOL <name> FILE <path>)
+#
+# Compiles the text of FILE into <target> as `const char* const <ns>::<name>`, e.g. a plugin's
+# built-in data file (declare it `extern const char* const <name>;` in that namespace).
+function(coach_embed_text target)
+  cmake_parse_arguments(ARG "" "NAMESPACE;SYMBOL;FILE" "" ${ARGN})
+  get_filename_component(_abs ${ARG_FILE} ABSOLUTE)
+  file(READ ${_abs} _text)
+  string(FIND "${_text}" ")coach_text\"" _clash)
+  if(NOT _clash EQUAL -1)
+    message(FATAL_ERROR "coach_embed_text: ${ARG_FILE} contains the raw-string delimiter")
+  endif()
+  set(_out ${CMAKE_CURRENT_BINARY_DIR}/${target}_${ARG_SYMBOL}.cpp)
+  file(WRITE ${_out}.tmp
+    "// Generated from ${ARG_FILE} by coach_embed_text.\n"
+    "namespace ${ARG_NAMESPACE} {\n"
+    "extern const char* const ${ARG_SYMBOL};\n"
+    "const char* const ${ARG_SYMBOL} = R\"coach_text(${_text})coach_text\";\n"
+    "}  // namespace ${ARG_NAMESPACE}\n")
+  configure_file(${_out}.tmp ${_out} COPYONLY)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${_abs})
+  target_sources(${target} PRIVATE ${_out})
+endfunction()
+
+# coach_plugin_library(<name> SOURCES <file>... PROTOS <file.proto>... [PROTO_ROOT <dir>])
+#
+# A static library with a plugin's model code and generated messages, linked into the plugin and
+# into its tests (the messages must not be compiled twice into one process; tests run apart from
+# coachd, so linking them there is safe).
+function(coach_plugin_library name)
+  cmake_parse_arguments(ARG "" "PROTO_ROOT" "SOURCES;PROTOS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON
+                        CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+  if(TARGET coach_sdk)
+    target_link_libraries(${name} PUBLIC coach_sdk)
+  else()
+    target_link_libraries(${name} PUBLIC coach::sdk)
+  endif()
+  target_include_directories(${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  if(EXISTS ${PROJECT_SOURCE_DIR}/plugins/common)
+    target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/plugins/common)
+  endif()
+  coach_target_protos(${name} PUBLIC PROTOS ${ARG_PROTOS} PROTO_ROOT "${ARG_PROTO_ROOT}")
+  if(COMMAND coach_target_warnings)
+    coach_target_warnings(${name})
+  endif()
+endfunction()

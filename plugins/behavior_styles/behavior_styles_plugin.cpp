@@ -11,6 +11,7 @@
 //   owner/<person>/<account> (empty) accounts a salesperson observed
 //   instrument               Instrument: this tenant's own questionnaire, if it set one
 #include <google/protobuf/util/json_util.h>
+#include <coach/data_file.hpp>
 #include <coach/plugin.hpp>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "people_registry.hpp"
 #include "style_model.hpp"
 
 namespace coach::behavior_styles {
@@ -27,44 +29,7 @@ extern const char* const kBuiltinGuidanceJson;
 
 namespace {
 
-constexpr std::size_t kMaxIdBytes = 128;
 constexpr int kMaxObservationsKept = 60;
-
-template <typename Msg>
-Msg parse_json(const std::string& json, const std::string& what) {
-  Msg msg;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &msg);
-  if (!status.ok()) throw std::runtime_error(what + ": " + status.ToString());
-  return msg;
-}
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
-// Ids become key segments: non-empty, bounded, no '/'.
-void require_id(const std::string& field, const std::string& value) {
-  if (value.empty()) throw invalid_argument(field, "required");
-  if (value.size() > kMaxIdBytes)
-    throw invalid_argument(field, "longer than " + std::to_string(kMaxIdBytes) + " bytes");
-  if (value.find('/') != std::string::npos) throw invalid_argument(field, "must not contain '/'");
-}
-
-// Every key under prefix, across pages.
-std::vector<StoredValue> scan_all(Store& store, const std::string& prefix) {
-  std::vector<StoredValue> out;
-  std::string after;
-  do {
-    auto page = store.scan(prefix, after, 500);
-    for (auto& item : page.items) out.push_back(std::move(item));
-    after = page.next_after;
-  } while (!after.empty());
-  return out;
-}
 
 class BehaviorStyles final : public coach::Plugin {
  public:
@@ -121,15 +86,11 @@ class BehaviorStyles final : public coach::Plugin {
     tentative_below_ = config.get_double("tentative_below", 0.6);
     if (tentative_below_ < 0 || tentative_below_ > 1)
       throw invalid_argument("tentative_below", "must be between 0 and 1");
-    const std::string ifile = config.get_string("instrument_file", "");
-    configured_instrument_ =
-        parse_json<pb::Instrument>(ifile.empty() ? kBuiltinInstrumentJson : read_text_file(ifile),
-                                   ifile.empty() ? "built-in instrument" : ifile);
+    configured_instrument_ = load_data_file<pb::Instrument>(
+        config.get_string("instrument_file", ""), kBuiltinInstrumentJson, "instrument");
     validate_instrument(configured_instrument_);
-    const std::string gfile = config.get_string("guidance_file", "");
-    book_ =
-        parse_json<pb::GuidanceBook>(gfile.empty() ? kBuiltinGuidanceJson : read_text_file(gfile),
-                                     gfile.empty() ? "built-in guidance" : gfile);
+    book_ = load_data_file<pb::GuidanceBook>(config.get_string("guidance_file", ""),
+                                             kBuiltinGuidanceJson, "guidance");
     validate_book(book_);
   }
 
@@ -156,30 +117,11 @@ class BehaviorStyles final : public coach::Plugin {
     return reply;
   }
 
-  pb::Person person(const std::string& id) {
-    auto p = store().get<pb::Person>("person/" + id);
-    if (!p) throw Error(v1::STATUS_CODE_NOT_FOUND, "person_id: no person '" + id + "'");
-    return *p;
-  }
+  PeopleRegistry<pb::Person> people() { return PeopleRegistry<pb::Person>(store()); }
+  pb::Person person(const std::string& id) { return people().get(id); }
 
   pb::Person register_person(const pb::RegisterPersonRequest& r) {
-    require_id("person_id", r.person_id());
-    if (!r.team_id().empty()) require_id("team_id", r.team_id());
-    pb::Person p;
-    p.set_person_id(r.person_id());
-    p.set_display_name(r.display_name().empty() ? r.person_id() : r.display_name());
-    p.set_team_id(r.team_id());
-    WriteBatch batch;
-    std::int64_t version = kMustNotExist;
-    if (auto old = store().get<pb::Person>("person/" + r.person_id(), &version);
-        old && !old->team_id().empty() && old->team_id() != r.team_id()) {
-      batch.erase("team/" + old->team_id() + "/" + r.person_id());
-    }
-    batch.put("person/" + r.person_id(), p, version);
-    if (!r.team_id().empty()) batch.put_bytes("team/" + r.team_id() + "/" + r.person_id(), "");
-    if (!store().commit(batch))
-      throw Error(v1::STATUS_CODE_UNAVAILABLE, "person_id: changed concurrently, retry");
-    return p;
+    return people().put(r.person_id(), r.display_name(), r.team_id());
   }
 
   pb::SubmitAssessmentReply submit(const pb::SubmitAssessmentRequest& r) {
@@ -216,7 +158,7 @@ class BehaviorStyles final : public coach::Plugin {
     pb::Profile p;
     *p.mutable_person() = who;
     std::vector<pb::Style> others;
-    for (const auto& item : scan_all(store(), "rating/" + who.person_id() + "/")) {
+    for (const auto& item : store().scan_all("rating/" + who.person_id() + "/")) {
       auto view = Store::parse<pb::RaterView>(item);
       if (view.role() == pb::RATER_ROLE_SELF) {
         *p.mutable_self() = view.style();
@@ -334,16 +276,11 @@ class BehaviorStyles final : public coach::Plugin {
   }
 
   pb::TeamMap team_map(const pb::GetTeamMapRequest& r) {
-    require_id("team_id", r.team_id());
-    const std::string prefix = "team/" + r.team_id() + "/";
-    auto members = scan_all(store(), prefix);
-    if (members.empty())
-      throw Error(v1::STATUS_CODE_NOT_FOUND, "team_id: no team '" + r.team_id() + "'");
+    const auto members = people().team(r.team_id());
     pb::TeamMap map;
     map.set_team_id(r.team_id());
     for (const auto& n : names_) (*map.mutable_counts())[n] = 0;
-    for (const auto& m : members) {
-      const std::string id = m.key.substr(prefix.size());
+    for (const auto& id : members) {
       auto p = profile(person(id));
       auto* member = map.add_members();
       *member->mutable_person() = p.person();
@@ -354,7 +291,7 @@ class BehaviorStyles final : public coach::Plugin {
       *member->mutable_style() = p.effective();
       ++(*map.mutable_counts())[p.effective().name()];
       const std::string owned = "owner/" + id + "/";
-      for (const auto& a : scan_all(store(), owned)) {
+      for (const auto& a : store().scan_all(owned)) {
         const std::string account = a.key.substr(owned.size());
         auto log = store().get<pb::ObservationLog>("account/" + account);
         if (!log) continue;

@@ -30,4 +30,14 @@ inline Error not_found(const std::string& what) {
   return Error(v1::STATUS_CODE_NOT_FOUND, what + " not found");
 }
 
+// Checks an id that becomes a segment of a store key ("person/<id>"): present, at most max_bytes,
+// no '/'. Throws INVALID_ARGUMENT naming field.
+inline void require_id(const std::string& field, const std::string& value,
+                       std::size_t max_bytes = 128) {
+  if (value.empty()) throw invalid_argument(field, "required");
+  if (value.size() > max_bytes)
+    throw invalid_argument(field, "longer than " + std::to_string(max_bytes) + " bytes");
+  if (value.find('/') != std::string::npos) throw invalid_argument(field, "must not contain '/'");
+}
+
 }  // namespace coach

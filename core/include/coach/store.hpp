@@ -155,6 +155,18 @@ class Store {
     return page;
   }
 
+  // Every key starting with prefix, in order, across pages. For prefixes known to stay small.
+  std::vector<StoredValue> scan_all(std::string_view prefix) {
+    std::vector<StoredValue> out;
+    std::string after;
+    do {
+      auto page = scan(prefix, after, 500);
+      for (auto& item : page.items) out.push_back(std::move(item));
+      after = page.next_after;
+    } while (!after.empty());
+    return out;
+  }
+
  private:
   std::int64_t single(const WriteBatch& batch) {
     std::vector<std::int64_t> versions;

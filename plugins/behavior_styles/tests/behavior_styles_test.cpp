@@ -8,36 +8,18 @@
 #include "bus_client.hpp"
 #include "coach/v1/behavior_styles.pb.h"
 #include "daemon_process.hpp"
+#include "plugin_client.hpp"
 
 namespace coach::behavior_styles {
 namespace {
 
 namespace pb = coach::v1::behavior_styles;
-using core::BusClient;
 using testing::DaemonProcess;
+using testing::PluginClient;
+using testing::Reply;
 using namespace std::chrono_literals;
 
 const std::string kPlugin = "  behavior_styles: {}\n";
-
-struct Reply {
-  v1::StatusCode code;
-  std::string message;
-  google::protobuf::Any payload;
-};
-
-Reply call(BusClient& c, const std::string& method, const google::protobuf::Message& in) {
-  auto env = c.call("behavior_styles", method, in, 10s);
-  return {env.status().code(), env.status().message(), env.payload()};
-}
-
-template <typename Out>
-Out ok(BusClient& c, const std::string& method, const google::protobuf::Message& in) {
-  auto r = call(c, method, in);
-  EXPECT_EQ(r.code, v1::STATUS_CODE_OK) << method << ": " << r.message;
-  Out out;
-  r.payload.UnpackTo(&out);
-  return out;
-}
 
 // Answers that place someone high or low on each axis of the instrument.
 pb::SubmitAssessmentRequest answers_for(const pb::Instrument& in, bool tells, bool emotes) {
@@ -53,15 +35,15 @@ class BehaviorStylesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     daemon_.start();
-    client_ = std::make_unique<BusClient>(daemon_.request_endpoint());
-    instrument_ = ok<pb::Instrument>(*client_, "GetInstrument", pb::GetInstrumentRequest());
+    client_ = std::make_unique<PluginClient>(daemon_.request_endpoint(), "behavior_styles");
+    instrument_ = client_->ok<pb::Instrument>("GetInstrument", pb::GetInstrumentRequest());
   }
 
   void register_person(const std::string& id, const std::string& team) {
     pb::RegisterPersonRequest r;
     r.set_person_id(id);
     r.set_team_id(team);
-    ok<pb::Person>(*client_, "RegisterPerson", r);
+    client_->ok<pb::Person>("RegisterPerson", r);
   }
 
   Reply assess(const std::string& person, const std::string& rater, pb::RaterRole role, bool tells,
@@ -70,7 +52,7 @@ class BehaviorStylesTest : public ::testing::Test {
     r.set_person_id(person);
     r.set_rater_id(rater);
     r.set_role(role);
-    return call(*client_, "SubmitAssessment", r);
+    return client_->call("SubmitAssessment", r);
   }
 
   Reply observe(const std::string& sp, const std::string& account,
@@ -83,11 +65,11 @@ class BehaviorStylesTest : public ::testing::Test {
       o->set_cue(c);
       o->set_value(v);
     }
-    return call(*client_, "RecordObservations", r);
+    return client_->call("RecordObservations", r);
   }
 
   DaemonProcess daemon_{kPlugin, "", "info"};
-  std::unique_ptr<BusClient> client_;
+  std::unique_ptr<PluginClient> client_;
   pb::Instrument instrument_;
 };
 
@@ -108,7 +90,7 @@ TEST_F(BehaviorStylesTest, InstrumentIsServedAndProfilesShowSelfAndOthers) {
   ASSERT_EQ(assess("ana", "peer", pb::RATER_ROLE_PEER, true, true).code, v1::STATUS_CODE_OK);
   pb::GetProfileRequest get;
   get.set_person_id("ana");
-  auto p = ok<pb::Profile>(*client_, "GetProfile", get);
+  auto p = client_->ok<pb::Profile>("GetProfile", get);
   EXPECT_EQ(p.self().name(), "Driver");
   EXPECT_DOUBLE_EQ(p.self().assertiveness(), 4.0);
   EXPECT_DOUBLE_EQ(p.self().responsiveness(), 1.0);
@@ -120,7 +102,7 @@ TEST_F(BehaviorStylesTest, InstrumentIsServedAndProfilesShowSelfAndOthers) {
 
   // A rater's second submission replaces the first: now everyone agrees.
   ASSERT_EQ(assess("ana", "", pb::RATER_ROLE_SELF, true, true).code, v1::STATUS_CODE_OK);
-  p = ok<pb::Profile>(*client_, "GetProfile", get);
+  p = client_->ok<pb::Profile>("GetProfile", get);
   EXPECT_FALSE(p.views_differ());
   EXPECT_EQ(p.raters_size(), 3);
 
@@ -145,7 +127,7 @@ TEST_F(BehaviorStylesTest, CustomerEstimateGuidanceAndTeamMap) {
   pb::GetGuidanceRequest gr;
   gr.set_salesperson_id("ana");
   gr.set_account_id("acme");
-  auto g = ok<pb::Guidance>(*client_, "GetGuidance", gr);
+  auto g = client_->ok<pb::Guidance>("GetGuidance", gr);
   EXPECT_TRUE(g.tentative());
   EXPECT_NE(g.note().find("tentative"), std::string::npos);
 
@@ -160,7 +142,7 @@ TEST_F(BehaviorStylesTest, CustomerEstimateGuidanceAndTeamMap) {
   EXPECT_EQ(est.style().name(), "Amiable");
   EXPECT_FALSE(est.tentative()) << est.confidence();
   EXPECT_EQ(est.observations(), 6);
-  g = ok<pb::Guidance>(*client_, "GetGuidance", gr);
+  g = client_->ok<pb::Guidance>("GetGuidance", gr);
   EXPECT_FALSE(g.tentative());
   EXPECT_TRUE(g.hardest_pairing());
   EXPECT_EQ(g.salesperson().name(), "Driver");
@@ -180,7 +162,7 @@ TEST_F(BehaviorStylesTest, CustomerEstimateGuidanceAndTeamMap) {
             v1::STATUS_CODE_OK);
   pb::GetTeamMapRequest tm;
   tm.set_team_id("east");
-  auto map = ok<pb::TeamMap>(*client_, "GetTeamMap", tm);
+  auto map = client_->ok<pb::TeamMap>("GetTeamMap", tm);
   EXPECT_EQ(map.members_size(), 2);
   EXPECT_EQ(map.counts().at("Driver"), 1);
   EXPECT_EQ(map.counts().at("Analytical"), 1);
@@ -197,12 +179,12 @@ TEST_F(BehaviorStylesTest, BadInputGetsAClearErrorAndStoresNothing) {
   r.set_person_id("ana");
   r.set_role(pb::RATER_ROLE_SELF);
   r.mutable_answers()->RemoveLast();
-  auto wrong_count = call(*client_, "SubmitAssessment", r);
+  auto wrong_count = client_->call("SubmitAssessment", r);
   EXPECT_EQ(wrong_count.code, v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(wrong_count.message.find("answers: expected 30"), std::string::npos)
       << wrong_count.message;
   r.add_answers(7);
-  auto out_of_range = call(*client_, "SubmitAssessment", r);
+  auto out_of_range = client_->call("SubmitAssessment", r);
   EXPECT_EQ(out_of_range.code, v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(out_of_range.message.find("answers[29]: 7 is outside 1..4"), std::string::npos);
   auto unknown = assess("nobody", "", pb::RATER_ROLE_SELF, true, true);
@@ -214,14 +196,14 @@ TEST_F(BehaviorStylesTest, BadInputGetsAClearErrorAndStoresNothing) {
 
   pb::GetProfileRequest get;
   get.set_person_id("ana");
-  auto p = ok<pb::Profile>(*client_, "GetProfile", get);
+  auto p = client_->ok<pb::Profile>("GetProfile", get);
   EXPECT_EQ(p.raters_size(), 0) << "a refused assessment was stored";
 
   get.set_person_id("ghost");
-  EXPECT_EQ(call(*client_, "GetProfile", get).code, v1::STATUS_CODE_NOT_FOUND);
+  EXPECT_EQ(client_->call("GetProfile", get).code, v1::STATUS_CODE_NOT_FOUND);
   pb::GetTeamMapRequest tm;
   tm.set_team_id("nowhere");
-  auto no_team = call(*client_, "GetTeamMap", tm);
+  auto no_team = client_->call("GetTeamMap", tm);
   EXPECT_EQ(no_team.code, v1::STATUS_CODE_NOT_FOUND);
   EXPECT_NE(no_team.message.find("team_id"), std::string::npos);
   auto bad_cue = observe("ana", "acme", {{pb::CUE_PACE, 5}});
@@ -230,11 +212,11 @@ TEST_F(BehaviorStylesTest, BadInputGetsAClearErrorAndStoresNothing) {
   EXPECT_EQ(observe("ghost", "acme", {{pb::CUE_PACE, 2}}).code, v1::STATUS_CODE_NOT_FOUND);
   pb::GetCustomerStyleRequest cs;
   cs.set_account_id("acme");
-  EXPECT_EQ(call(*client_, "GetCustomerStyle", cs).code, v1::STATUS_CODE_NOT_FOUND)
+  EXPECT_EQ(client_->call("GetCustomerStyle", cs).code, v1::STATUS_CODE_NOT_FOUND)
       << "a refused observation was stored";
   pb::RegisterPersonRequest slash;
   slash.set_person_id("a/b");
-  auto bad_id = call(*client_, "RegisterPerson", slash);
+  auto bad_id = client_->call("RegisterPerson", slash);
   EXPECT_EQ(bad_id.code, v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(bad_id.message.find("person_id"), std::string::npos);
 
@@ -246,12 +228,12 @@ TEST_F(BehaviorStylesTest, BadInputGetsAClearErrorAndStoresNothing) {
   for (int i = items->size() - 1; i >= 0; --i) {
     if (items->Get(i).axis() == pb::AXIS_RESPONSIVENESS) items->DeleteSubrange(i, 1);
   }
-  auto one_axis = call(*client_, "SetInstrument", si);
+  auto one_axis = client_->call("SetInstrument", si);
   EXPECT_EQ(one_axis.code, v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(one_axis.message.find("instrument.items: no item measures responsiveness"),
             std::string::npos)
       << one_axis.message;
-  EXPECT_EQ(ok<pb::Instrument>(*client_, "GetInstrument", pb::GetInstrumentRequest()).id(),
+  EXPECT_EQ(client_->ok<pb::Instrument>("GetInstrument", pb::GetInstrumentRequest()).id(),
             instrument_.id());
 }
 
@@ -264,16 +246,16 @@ TEST_F(BehaviorStylesTest, EverythingSurvivesARestart) {
   daemon_.signal(SIGTERM);
   ASSERT_EQ(daemon_.wait_exit(10s), 0);
   daemon_.start();
-  client_ = std::make_unique<BusClient>(daemon_.request_endpoint());
+  client_ = std::make_unique<PluginClient>(daemon_.request_endpoint(), "behavior_styles");
   pb::GetProfileRequest get;
   get.set_person_id("ana");
-  EXPECT_EQ(ok<pb::Profile>(*client_, "GetProfile", get).self().name(), "Amiable");
+  EXPECT_EQ(client_->ok<pb::Profile>("GetProfile", get).self().name(), "Amiable");
   pb::GetCustomerStyleRequest cs;
   cs.set_account_id("acme");
-  EXPECT_EQ(ok<pb::CustomerStyle>(*client_, "GetCustomerStyle", cs).observations(), 2);
+  EXPECT_EQ(client_->ok<pb::CustomerStyle>("GetCustomerStyle", cs).observations(), 2);
   pb::GetTeamMapRequest tm;
   tm.set_team_id("east");
-  EXPECT_EQ(ok<pb::TeamMap>(*client_, "GetTeamMap", tm).members_size(), 1);
+  EXPECT_EQ(client_->ok<pb::TeamMap>("GetTeamMap", tm).members_size(), 1);
 }
 
 TEST(BehaviorStylesConfig, VocabularyComesFromConfigAndCoachctlCallsWork) {

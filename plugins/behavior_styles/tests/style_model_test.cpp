@@ -4,6 +4,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include "plugin_client.hpp"
+
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -14,6 +16,8 @@
 
 namespace coach::behavior_styles {
 namespace {
+
+using testing::error_code_of;
 
 template <typename Msg>
 Msg load(const std::string& file) {
@@ -48,16 +52,6 @@ google::protobuf::RepeatedField<google::protobuf::int32> answers(std::vector<int
   google::protobuf::RepeatedField<google::protobuf::int32> out;
   for (int x : v) out.Add(x);
   return out;
-}
-
-v1::StatusCode code_of(const std::function<void()>& fn, std::string* message = nullptr) {
-  try {
-    fn();
-  } catch (const coach::Error& e) {
-    if (message) *message = e.what();
-    return e.code();
-  }
-  return v1::STATUS_CODE_OK;
 }
 
 TEST(StyleModel, BuiltInInstrumentHas15ItemsPerAxisSomeReverseKeyed) {
@@ -121,21 +115,21 @@ TEST(StyleModel, OtherScalesAreRescaledOntoOneToFour) {
 
 TEST(StyleModel, BadAnswersNameTheField) {
   std::string msg;
-  EXPECT_EQ(code_of(
+  EXPECT_EQ(error_code_of(
                 [&] {
                   score(tiny(), answers({1, 2, 3}), kDefaultVocabulary);
                 },
                 &msg),
             v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(msg.find("answers: expected 4 answers"), std::string::npos) << msg;
-  EXPECT_EQ(code_of(
+  EXPECT_EQ(error_code_of(
                 [&] {
                   score(tiny(), answers({1, 2, 5, 1}), kDefaultVocabulary);
                 },
                 &msg),
             v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(msg.find("answers[2]: 5 is outside 1..4"), std::string::npos) << msg;
-  EXPECT_EQ(code_of(
+  EXPECT_EQ(error_code_of(
                 [&] {
                   score(tiny(), answers({0, 2, 3, 1}), kDefaultVocabulary);
                 },
@@ -148,16 +142,19 @@ TEST(StyleModel, InstrumentMustCoverBothAxes) {
   auto in = tiny();
   in.mutable_items()->DeleteSubrange(2, 2);  // only assertiveness left
   std::string msg;
-  EXPECT_EQ(code_of([&] { validate_instrument(in); }, &msg), v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(error_code_of([&] { validate_instrument(in); }, &msg),
+            v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(msg.find("instrument.items: no item measures responsiveness"), std::string::npos)
       << msg;
   auto dup = tiny();
   dup.mutable_items(1)->set_id("a1");
-  EXPECT_EQ(code_of([&] { validate_instrument(dup); }, &msg), v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(error_code_of([&] { validate_instrument(dup); }, &msg),
+            v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(msg.find("instrument.items[1].id"), std::string::npos) << msg;
   auto no_axis = tiny();
   no_axis.mutable_items(3)->set_axis(pb::AXIS_UNSPECIFIED);
-  EXPECT_EQ(code_of([&] { validate_instrument(no_axis); }, &msg), v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(error_code_of([&] { validate_instrument(no_axis); }, &msg),
+            v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(msg.find("instrument.items[3].axis"), std::string::npos) << msg;
 }
 
@@ -198,14 +195,17 @@ TEST(StyleModel, CustomerEstimateConfidenceGrowsWithConsistentCues) {
 TEST(StyleModel, BadObservationsNameTheField) {
   google::protobuf::RepeatedPtrField<pb::Observation> obs;
   std::string msg;
-  EXPECT_EQ(code_of([&] { validate_observations(obs); }, &msg), v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(error_code_of([&] { validate_observations(obs); }, &msg),
+            v1::STATUS_CODE_INVALID_ARGUMENT);
   *obs.Add() = cue(pb::CUE_PACE, 2);
   *obs.Add() = cue(pb::CUE_UNSPECIFIED, 2);
-  EXPECT_EQ(code_of([&] { validate_observations(obs); }, &msg), v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(error_code_of([&] { validate_observations(obs); }, &msg),
+            v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(msg.find("observations[1].cue"), std::string::npos) << msg;
   obs.Mutable(1)->set_cue(pb::CUE_BIG_PICTURE);
   obs.Mutable(1)->set_value(9);
-  EXPECT_EQ(code_of([&] { validate_observations(obs); }, &msg), v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(error_code_of([&] { validate_observations(obs); }, &msg),
+            v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(msg.find("observations[1].value: 9 is outside 1..4"), std::string::npos) << msg;
 }
 
@@ -255,7 +255,7 @@ TEST(StyleModel, IncompleteGuidanceBookIsRefused) {
   auto book = load<pb::GuidanceBook>("guidance.json");
   book.mutable_pairs()->RemoveLast();
   std::string msg;
-  EXPECT_EQ(code_of([&] { validate_book(book); }, &msg), v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(error_code_of([&] { validate_book(book); }, &msg), v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(msg.find("16"), std::string::npos) << msg;
 }
 

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// Test support for plugin tests: calls a service over a real bus and keeps the status, and turns a
+// thrown coach::Error into its code.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "bus_client.hpp"
+#include "coach/error.hpp"
+
+namespace coach::testing {
+
+struct Reply {
+  v1::StatusCode code = v1::STATUS_CODE_OK;
+  std::string message;
+  google::protobuf::Any payload;
+
+  template <typename Msg>
+  Msg as() const {
+    Msg msg;
+    payload.UnpackTo(&msg);
+    return msg;
+  }
+};
+
+class PluginClient {
+ public:
+  PluginClient(const std::string& endpoint, std::string service)
+      : client_(endpoint), service_(std::move(service)) {}
+
+  Reply call(const std::string& method, const google::protobuf::Message& in,
+             const std::string& service = "") {
+    auto env =
+        client_.call(service.empty() ? service_ : service, method, in, std::chrono::seconds(10));
+    return {env.status().code(), env.status().message(), env.payload()};
+  }
+
+  // Calls and expects OK.
+  template <typename Out>
+  Out ok(const std::string& method, const google::protobuf::Message& in) {
+    auto r = call(method, in);
+    EXPECT_EQ(r.code, v1::STATUS_CODE_OK) << method << ": " << r.message;
+    return r.as<Out>();
+  }
+
+ private:
+  core::BusClient client_;
+  std::string service_;
+};
+
+// The code of the coach::Error fn throws (OK when it throws none); its message into *message.
+inline v1::StatusCode error_code_of(const std::function<void()>& fn,
+                                    std::string* message = nullptr) {
+  try {
+    fn();
+  } catch (const coach::Error& e) {
+    if (message) *message = e.what();
+    return e.code();
+  }
+  return v1::STATUS_CODE_OK;
+}
+
+}  // namespace coach::testing
