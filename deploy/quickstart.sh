@@ -19,7 +19,7 @@ export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 echo "== building (release preset)"
 t0=$(date +%s)
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target coachd coachctl echo behavior_styles
+cmake --build --preset release -j "$(nproc)" --target coachd coachctl echo behavior_styles motivation_keys
 echo "== built in $(( $(date +%s) - t0 )) s"
 
 bin=build/release/bin
@@ -61,6 +61,12 @@ run call behavior_styles RegisterPerson '{"person_id":"ana","display_name":"Ana"
 run call behavior_styles SubmitAssessment '{"person_id":"ana","role":"RATER_ROLE_SELF","answers":[4,1,3,2,1,4,3,2,3,2,4,1,2,3,4,1,3,3,2,2,4,1,3,3,1,1,3,2,2,3]}'
 run call behavior_styles RecordObservations '{"salesperson_id":"ana","account_id":"acme","observations":[{"cue":"CUE_PACE","value":1},{"cue":"CUE_TELLS_VS_ASKS","value":1},{"cue":"CUE_DECISIONS","value":2},{"cue":"CUE_SHOWS_FEELINGS","value":4},{"cue":"CUE_BIG_PICTURE","value":3},{"cue":"CUE_RELATIONSHIP","value":4}]}'
 run call behavior_styles GetGuidance '{"salesperson_id":"ana","account_id":"acme"}'
+
+echo; echo "== motivation_keys worked example (plugins/motivation_keys/README.md)"
+run call motivation_keys RegisterPerson '{"person_id":"ana","display_name":"Ana","team_id":"east"}'
+run call motivation_keys RecordPulse '{"person_id":"ana","answers":[4,4,3,2,2,4,3,4,4,2,3,2,4,4,3,3]}'
+run call motivation_keys GetCoachingPrompts '{"person_id":"ana"}'
+run call motivation_keys RateTrust '{"salesperson_id":"ana","account_id":"acme","role":"RATER_ROLE_CUSTOMER","credibility":4,"reliability":4,"intimacy":4,"self_orientation":2}'
 
 if [ "$detach" = 1 ]; then
   echo
