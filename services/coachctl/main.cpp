@@ -12,8 +12,10 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -101,24 +103,31 @@ std::string url_of(const std::string& full_name) {
   return std::string(kTypePrefix) + "/" + full_name;
 }
 
-// Calls service.method with a JSON request; returns the reply payload as JSON.
-std::string call_json(BusClient& client, std::chrono::milliseconds timeout,
-                      const std::string& service, const std::string& method,
-                      const std::string& json) {
-  RemoteTypes types;
-  types.load(client, timeout);
-  const v1::MethodInfo* info = types.method(service, method);
+// A request to service.method whose payload is json as the method's request type (no payload when
+// the daemon does not know the method: its own error is the clearest answer). Throws
+// std::invalid_argument when json does not fit.
+v1::Envelope json_request(const RemoteTypes& types, const std::string& service,
+                          const std::string& method, const std::string& json) {
   v1::Envelope request;
   request.set_kind(v1::Envelope::KIND_REQUEST);
   request.set_message_id(core::new_message_id());
   request.set_service(service);
   request.set_method(method);
   core::stamp_now(request);
-  if (info) {
+  if (const v1::MethodInfo* info = types.method(service, method)) {
     request.mutable_payload()->set_type_url(url_of(info->request_type()));
     request.mutable_payload()->set_value(types.from_json(url_of(info->request_type()), json));
   }
-  // Without a known method the daemon's own error (unknown service/method) is the clearest answer.
+  return request;
+}
+
+// Calls service.method with a JSON request; returns the reply payload as JSON.
+std::string call_json(BusClient& client, std::chrono::milliseconds timeout,
+                      const std::string& service, const std::string& method,
+                      const std::string& json) {
+  RemoteTypes types;
+  types.load(client, timeout);
+  auto request = json_request(types, service, method, json);
   auto reply = client.call(request, timeout);
   if (reply.status().code() != v1::STATUS_CODE_OK) {
     throw CallFailed(core::status_name(reply.status().code()) + ": " + reply.status().message());
@@ -210,6 +219,62 @@ std::int64_t parse_duration_ms(const std::string& text) {
   return n * it->second;
 }
 
+// Sends each non-empty line of file to service.method. Bad lines (not JSON of the request type,
+// or refused by the plugin) are reported with their line number and skipped. Replies with an
+// "outcome" field are tallied by it (e.g. applied / duplicate). Progress goes to stderr.
+int import_lines(BusClient& client, std::chrono::milliseconds timeout, const std::string& service,
+                 const std::string& method, const std::string& file) {
+  RemoteTypes types;
+  types.load(client, timeout);
+  const v1::MethodInfo* info = types.method(service, method);
+  if (!info) throw CallFailed("no method " + service + "." + method);
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto last_report = t0;
+  std::map<std::string, int> outcomes;
+  int bad = 0, sent = 0;
+  const std::regex outcome_re("\"outcome\":\"([^\"]*)\"");
+  for (std::size_t n = 0; n < lines.size(); ++n) {
+    const auto& line = lines[n];
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    v1::Envelope request;
+    try {
+      request = json_request(types, service, method, line);
+    } catch (const std::invalid_argument& e) {
+      std::fprintf(stderr, "%s:%zu: skipped: %s\n", file.c_str(), n + 1, e.what());
+      ++bad;
+      continue;
+    }
+    auto reply = client.call(request, timeout);
+    ++sent;
+    if (reply.status().code() != v1::STATUS_CODE_OK) {
+      std::fprintf(stderr, "%s:%zu: skipped: %s: %s\n", file.c_str(), n + 1,
+                   core::status_name(reply.status().code()).c_str(),
+                   reply.status().message().c_str());
+      ++bad;
+    } else {
+      std::smatch m;
+      const auto json = types.to_json(reply.payload().type_url(), reply.payload().value());
+      ++outcomes[std::regex_search(json, m, outcome_re) ? m[1].str() : std::string("ok")];
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_report >= std::chrono::seconds(1)) {
+      last_report = now;
+      std::fprintf(stderr, "import: %zu/%zu lines (%.0f%%), %.1f s\n", n + 1, lines.size(),
+                   100.0 * static_cast<double>(n + 1) / static_cast<double>(lines.size()),
+                   std::chrono::duration<double>(now - t0).count());
+    }
+  }
+  std::string summary;
+  for (const auto& [outcome, count] : outcomes) summary += fmt::format(", {} {}", count, outcome);
+  std::printf("imported %s: %zu lines, %d sent%s, %d skipped, in %.1f s\n", file.c_str(),
+              lines.size(), sent, summary.c_str(), bad,
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return bad == 0 ? 0 : 1;
+}
+
 volatile std::sig_atomic_t g_interrupted = 0;
 
 int follow(const std::string& endpoint, BusClient& client, std::chrono::milliseconds timeout,
@@ -285,6 +350,16 @@ int main(int argc, char** argv) {
   follow_cmd->add_option("--events", events_endpoint,
                          "Event endpoint (default: asked from the daemon)");
 
+  auto* import_cmd = app.add_subcommand(
+      "import",
+      "Call SERVICE METHOD once per line of a JSON lines FILE; report bad lines, summarize");
+  std::string import_file;
+  import_cmd->add_option("service", service, "Plugin (service) name")->required();
+  import_cmd->add_option("method", method, "Method taking one line, e.g. Import")->required();
+  import_cmd->add_option("file", import_file, "JSON lines, one request per line")
+      ->required()
+      ->check(CLI::ExistingFile);
+
   auto* store_cmd = app.add_subcommand("store", "The daemon's store");
   store_cmd->require_subcommand(1);
   auto* store_stats = store_cmd->add_subcommand("stats", "Keys and bytes per tenant and plugin");
@@ -344,6 +419,8 @@ int main(int argc, char** argv) {
       auto now = call_admin<v1::AdvanceClockReply>(client, timeout, "AdvanceClock", req);
       std::printf("clock now %s (%lld)\n", iso_time(now.now_ms()).c_str(),
                   static_cast<long long>(now.now_ms()));
+    } else if (import_cmd->parsed()) {
+      return import_lines(client, timeout, service, method, import_file);
     } else if (follow_cmd->parsed()) {
       if (events_endpoint.empty()) {
         v1::HealthReply h;
