@@ -19,7 +19,7 @@ export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 echo "== building (release preset)"
 t0=$(date +%s)
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target coachd coachctl echo behavior_styles motivation_keys
+cmake --build --preset release -j "$(nproc)" --target coachd coachctl echo behavior_styles motivation_keys service_followup
 echo "== built in $(( $(date +%s) - t0 )) s"
 
 bin=build/release/bin
@@ -67,6 +67,13 @@ run call motivation_keys RegisterPerson '{"person_id":"ana","display_name":"Ana"
 run call motivation_keys RecordPulse '{"person_id":"ana","answers":[4,4,3,2,2,4,3,4,4,2,3,2,4,4,3,3]}'
 run call motivation_keys GetCoachingPrompts '{"person_id":"ana"}'
 run call motivation_keys RateTrust '{"salesperson_id":"ana","account_id":"acme","role":"RATER_ROLE_CUSTOMER","credibility":4,"reliability":4,"intimacy":4,"self_orientation":2}'
+
+echo; echo "== service_followup worked example (plugins/service_followup/README.md)"
+demo="demo-$(date +%s)"
+run call service_followup OpenCase '{"case_id":"'"$demo"'","account_id":"acme","salesperson_id":"ana","agent_id":"zoe","subject":"invoice shows the old price"}'
+run call service_followup SolveCase '{"case_id":"'"$demo"'","agent_id":"zoe","root_cause":{"category":"billing","cause":"price list not updated after renewal","fix":"price list corrected, credit note sent","customer_confirmed":true}}'
+run call service_followup GetMeasures '{"account_id":"acme"}'
+run schedule list --plugin service_followup --state pending --limit 4
 
 if [ "$detach" = 1 ]; then
   echo
