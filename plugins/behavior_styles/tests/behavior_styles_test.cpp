@@ -118,6 +118,13 @@ TEST_F(BehaviorStylesTest, CustomerEstimateGuidanceAndTeamMap) {
   ASSERT_EQ(assess("ana", "", pb::RATER_ROLE_SELF, true, false).code, v1::STATUS_CODE_OK);
   ASSERT_EQ(assess("ben", "", pb::RATER_ROLE_SELF, false, false).code, v1::STATUS_CODE_OK);
 
+  zmq::context_t ctx;
+  zmq::socket_t events(ctx, zmq::socket_type::sub);
+  events.set(zmq::sockopt::subscribe, "behavior_styles.customer_style_estimated");
+  events.set(zmq::sockopt::rcvtimeo, 5000);
+  events.connect(daemon_.event_endpoint());
+  std::this_thread::sleep_for(200ms);
+
   // One cue: a tentative guess.
   auto first = observe("ana", "acme", {{pb::CUE_PACE, 1}});
   ASSERT_EQ(first.code, v1::STATUS_CODE_OK) << first.message;
@@ -130,6 +137,14 @@ TEST_F(BehaviorStylesTest, CustomerEstimateGuidanceAndTeamMap) {
   auto g = client_->ok<pb::Guidance>("GetGuidance", gr);
   EXPECT_TRUE(g.tentative());
   EXPECT_NE(g.note().find("tentative"), std::string::npos);
+  std::vector<zmq::message_t> ev;
+  ASSERT_TRUE(zmq::recv_multipart(events, std::back_inserter(ev)));
+  v1::Envelope env;
+  env.ParseFromArray(ev[1].data(), static_cast<int>(ev[1].size()));
+  pb::CustomerStyleEstimated estimated;
+  ASSERT_TRUE(env.payload().UnpackTo(&estimated));
+  EXPECT_EQ(estimated.estimate().account_id(), "acme");
+  EXPECT_TRUE(estimated.estimate().tentative());
 
   // More consistent cues: an Amiable, with confidence; Driver -> Amiable is a diagonal.
   auto more = observe("ana", "acme",

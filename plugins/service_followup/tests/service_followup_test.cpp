@@ -343,5 +343,17 @@ TEST_F(ServiceFollowupTest, ImportReportsBadLinesAndNeverAddsTwice) {
   EXPECT_NE(csv.output.find("scope,cases,resolved"), std::string::npos) << csv.output;
 }
 
+TEST(ServiceFollowupConfig, DelaysOutOfRangeRefuseThePluginNamingTheKey) {
+  DaemonProcess d("  service_followup:\n    config:\n      close_after_hours: 1000\n", "", "info");
+  d.start();
+  const auto log = d.log();
+  EXPECT_NE(log.find("close_after_hours: must be between 1 hour and 28 days"), std::string::npos)
+      << log;
+  PluginClient c(d.request_endpoint(), "service_followup");
+  pb::GetCaseRequest r;
+  r.set_case_id("x");
+  EXPECT_EQ(c.call("GetCase", r).code, v1::STATUS_CODE_PLUGIN_DISABLED);
+}
+
 }  // namespace
 }  // namespace coach::service_followup
