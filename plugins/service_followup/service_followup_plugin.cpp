@@ -269,9 +269,15 @@ class ServiceFollowup final : public coach::Plugin {
 
   void check_contacts_at_risk(const pb::Case& c, std::int64_t at_ms) {
     const std::string prefix = "contact/" + c.account_id() + "/";
-    const std::string from = fmt::format("{}{:015d}", prefix, at_ms - rules_.contacts_window_ms);
+    // Keys sort by time: start the scan at the window, not at the account's first contact. The
+    // bound is a prefix of every key at that millisecond, so start_after still includes them.
+    std::string after = fmt::format("{}{:015d}", prefix, at_ms - rules_.contacts_window_ms);
     int contacts = 0;
-    for (const auto& item : store().scan_all(prefix)) contacts += item.key >= from;
+    do {
+      auto page = store().scan(prefix, after, 500);
+      contacts += static_cast<int>(page.items.size());
+      after = page.next_after;
+    } while (!after.empty());
     if (contacts >= rules_.contacts_at_risk) {
       at_risk(c, {fmt::format("{} customer contacts on account {} within {} days", contacts,
                               c.account_id(), rules_.contacts_window_ms / kDayMs)});
