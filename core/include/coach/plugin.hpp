@@ -54,18 +54,24 @@ struct RequestContext {
   std::string_view method;
 };
 
+// payload as Msg, or nullopt when it is of another type or does not parse.
+template <typename Msg>
+std::optional<Msg> unpack_as(const google::protobuf::Any& payload) {
+  Msg msg;
+  if (!payload.Is<Msg>() || !payload.UnpackTo(&msg)) return std::nullopt;
+  return msg;
+}
+
 // An event delivered to a subscriber, valid during the callback.
 struct Event {
   std::string_view topic;
   std::string_view tenant;
   const google::protobuf::Any& payload;
 
-  // Returns the payload as Msg, or nullopt when it is of another type or does not parse.
+  // The payload as Msg, or nullopt when it is of another type or does not parse.
   template <typename Msg>
   std::optional<Msg> as() const {
-    Msg msg;
-    if (!payload.Is<Msg>() || !payload.UnpackTo(&msg)) return std::nullopt;
-    return msg;
+    return unpack_as<Msg>(payload);
   }
 };
 
@@ -92,9 +98,7 @@ struct DueEntry {
 
   template <typename Msg>
   std::optional<Msg> as() const {
-    Msg msg;
-    if (!payload.Is<Msg>() || !payload.UnpackTo(&msg)) return std::nullopt;
-    return msg;
+    return unpack_as<Msg>(payload);
   }
 };
 
