@@ -83,6 +83,10 @@ void Daemon::bind_endpoints() {
     }
   }
   log_->info("requests on {}, events on {}", bus.request_endpoint, bus.event_endpoint);
+  waiter_.add(frontend_);
+  waiter_.add(backend_);
+  waiter_.add(events_);
+  waiter_.add_fd(signals_.fd());
 }
 
 void Daemon::register_admin_route() {
@@ -152,6 +156,7 @@ void Daemon::start_plugin(const PluginConfig& pc) {
   opts.hwm = config_.bus.plugin_hwm;
   opts.linger_ms = config_.bus.linger_ms;
   opts.event_types = &event_types_;
+  opts.interest = &interest_;
   opts.store = store_.get();
   opts.clock = clock_.get();
   opts.on_scheduled = [scheduler = scheduler_.get()] { scheduler->wake(); };
@@ -182,6 +187,7 @@ void Daemon::stop_plugin(Route& route, const std::string& why) {
   std::array<zmq::const_buffer, 2> parts{zmq::buffer(route.name), zmq::buffer(&frame::kStop, 1)};
   try {
     // Blocking send: the stop must reach the plugin even behind a full queue.
+    waiter_.sent(kBackendItem);
     zmq::send_multipart(backend_, parts);
   } catch (const zmq::error_t& e) {
     log_->error("plugin {}: cannot send stop: {}", route.name, e.what());
@@ -303,19 +309,19 @@ int Daemon::run() {
       }
     }
 
-    std::array<zmq::pollitem_t, 4> items{{{frontend_.handle(), 0, ZMQ_POLLIN, 0},
-                                          {backend_.handle(), 0, ZMQ_POLLIN, 0},
-                                          {events_.handle(), 0, ZMQ_POLLIN, 0},
-                                          {nullptr, signals_.fd(), ZMQ_POLLIN, 0}}};
     auto timeout = next_timeout(now);
     if (stopping_)
       timeout =
           std::min(timeout.value_or(std::chrono::milliseconds(50)), std::chrono::milliseconds(50));
-    zmq::poll(items.data(), items.size(), timeout.value_or(std::chrono::milliseconds(-1)));
-    if (items[3].revents & ZMQ_POLLIN) handle_signal();
-    if (items[1].revents & ZMQ_POLLIN) handle_backend();
-    if (items[0].revents & ZMQ_POLLIN) handle_frontend();
-    if (items[2].revents & ZMQ_POLLIN) handle_subscriptions();
+    waiter_.wait(timeout);
+    if (waiter_.ready(kSignalsItem)) {
+      handle_signal();
+      waiter_.handled(kSignalsItem, true);
+    }
+    // Backend before frontend: replies free the pending slots that new requests take.
+    if (waiter_.ready(kBackendItem)) waiter_.handled(kBackendItem, handle_backend());
+    if (waiter_.ready(kFrontendItem)) waiter_.handled(kFrontendItem, handle_frontend());
+    if (waiter_.ready(kEventsItem)) waiter_.handled(kEventsItem, handle_subscriptions());
     expire_requests(Clock::now());
   }
 
@@ -353,20 +359,23 @@ std::optional<std::chrono::milliseconds> Daemon::next_timeout(Clock::time_point 
   return t;
 }
 
-void Daemon::handle_frontend() {
+bool Daemon::handle_frontend() {
+  std::vector<zmq::message_t> parts;
+  parts.reserve(4);
   // Drain a bounded batch per wake-up so plugin replies and signals are not starved.
   for (int i = 0; i < 256; ++i) {
-    std::vector<zmq::message_t> parts;
+    parts.clear();
     std::optional<std::size_t> n;
     try {
       n = zmq::recv_multipart(frontend_, std::back_inserter(parts), zmq::recv_flags::dontwait);
     } catch (const zmq::error_t& e) {
       log_->error("request socket: {}", e.what());
-      return;
+      return true;
     }
-    if (!n) return;
+    if (!n) return true;
     handle_client_message(parts);
   }
+  return false;
 }
 
 void Daemon::handle_client_message(std::vector<zmq::message_t>& parts) {
@@ -391,7 +400,7 @@ void Daemon::handle_client_message(std::vector<zmq::message_t>& parts) {
                             config_.bus.max_frame_bytes));
     return;
   }
-  v1::Envelope envelope;
+  v1::Envelope& envelope = request_envelope_;  // reused: parsing keeps its strings' capacity
   if (!envelope.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) {
     reply_error(request, v1::STATUS_CODE_MALFORMED_FRAME, "frame is not a coach.v1.Envelope");
     return;
@@ -434,11 +443,11 @@ void Daemon::forward(Route& route, ClientRequest request, std::string_view ident
   }
   ++route.requests_total;
   const std::uint64_t seq = next_seq_++;
-  const auto header_bytes = encode_header(frame::kRequest, seq, config_.bus.tenant);
   try {
     zmq::message_t to(identity.data(), identity.size());
-    zmq::message_t header(header_bytes.data(), header_bytes.size());
+    zmq::message_t header = header_message(frame::kRequest, seq, config_.bus.tenant);
     zmq::message_t body = std::move(request.envelope);  // no longer needed here
+    waiter_.sent(kBackendItem);
     if (!backend_.send(to, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
       reply_error(request, v1::STATUS_CODE_OVERLOADED,
                   fmt::format("plugin '{}' has {} requests queued; retry later", route.name,
@@ -457,11 +466,13 @@ void Daemon::forward(Route& route, ClientRequest request, std::string_view ident
   pending_.emplace(seq, Pending{std::move(request), deadline});
 }
 
-void Daemon::handle_backend() {
+bool Daemon::handle_backend() {
+  std::vector<zmq::message_t> parts;
+  parts.reserve(4);
   for (int i = 0; i < 256; ++i) {
-    std::vector<zmq::message_t> parts;
+    parts.clear();
     if (!zmq::recv_multipart(backend_, std::back_inserter(parts), zmq::recv_flags::dontwait))
-      return;
+      return true;
     if (parts.size() < 2 || parts[1].size() == 0) continue;
     if (parts[0].to_string_view() == kSchedulerIdentity) {
       handle_scheduler(parts);
@@ -484,7 +495,7 @@ void Daemon::handle_backend() {
       auto code = static_cast<v1::StatusCode>(code_value);
       if (code != v1::STATUS_CODE_OK) count_error(code);
       reply_to_client(it->second.request.identity, it->second.request.delimited,
-                      zmq::const_buffer(parts[2].data(), parts[2].size()));
+                      std::move(parts[2]));
       deadlines_.erase({it->second.deadline, seq});
       pending_.erase(it);
     } else if (tag == frame::kEvent && parts.size() == 3) {
@@ -508,6 +519,7 @@ void Daemon::handle_backend() {
                   parts[0].to_string_view());
     }
   }
+  return false;
 }
 
 void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
@@ -519,6 +531,7 @@ void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
                                          zmq::buffer(parts[1].data(), parts[1].size()),
                                          zmq::buffer(parts[2].data(), parts[2].size())};
     bool sent = false;
+    waiter_.sent(kBackendItem);
     try {
       sent = zmq::send_multipart(backend_, out, zmq::send_flags::dontwait).has_value();
     } catch (const zmq::error_t&) {
@@ -534,6 +547,7 @@ void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
   if (!external_wants(topic)) return;
   std::array<zmq::const_buffer, 2> external{zmq::buffer(topic),
                                             zmq::buffer(parts[2].data(), parts[2].size())};
+  waiter_.sent(kEventsItem);
   try {
     if (!zmq::send_multipart(events_, external, zmq::send_flags::dontwait))
       ++events_dropped_external_;
@@ -559,6 +573,7 @@ void Daemon::handle_scheduler(std::vector<zmq::message_t>& parts) {
       std::array<zmq::const_buffer, 3> out{zmq::buffer(plugin),
                                            zmq::buffer(parts[2].data(), parts[2].size()),
                                            zmq::buffer(parts[3].data(), parts[3].size())};
+      waiter_.sent(kBackendItem);
       try {
         if (!zmq::send_multipart(backend_, out, zmq::send_flags::dontwait))
           code = v1::STATUS_CODE_OVERLOADED;
@@ -588,6 +603,7 @@ void Daemon::handle_scheduler(std::vector<zmq::message_t>& parts) {
 void Daemon::ack_to_scheduler(std::string_view header, std::string_view message) {
   std::array<zmq::const_buffer, 3> out{zmq::buffer(kSchedulerIdentity), zmq::buffer(header),
                                        zmq::buffer(message)};
+  waiter_.sent(kBackendItem);
   try {
     zmq::send_multipart(backend_, out);  // blocking: an ack must not be lost
   } catch (const zmq::error_t& e) {
@@ -604,6 +620,7 @@ void Daemon::send_running_plugins() {
     if (names.size() > 1) names += ',';
     names += name;
   }
+  waiter_.sent(kBackendItem);
   try {
     zmq::send_multipart(backend_, std::array<zmq::const_buffer, 2>{zmq::buffer(kSchedulerIdentity),
                                                                    zmq::buffer(names)});
@@ -612,18 +629,19 @@ void Daemon::send_running_plugins() {
   }
 }
 
-void Daemon::handle_subscriptions() {
+bool Daemon::handle_subscriptions() {
   zmq::message_t msg;
   while (events_.recv(msg, zmq::recv_flags::dontwait)) {
     auto text = msg.to_string_view();
     if (text.empty()) continue;
     std::string prefix(text.substr(1));
     if (text[0] == 1) {
-      external_prefixes_.insert(std::move(prefix));
+      if (external_prefixes_.insert(prefix).second) interest_.add(prefix);
     } else if (text[0] == 0) {
-      external_prefixes_.erase(prefix);
+      if (external_prefixes_.erase(prefix)) interest_.remove(prefix);
     }
   }
+  return true;
 }
 
 bool Daemon::external_wants(std::string_view topic) const {
@@ -742,7 +760,7 @@ void Daemon::serve_admin(ClientRequest& request, const v1::Envelope& envelope) {
       (*h.mutable_errors_by_code())[status_name(static_cast<v1::StatusCode>(code))] = n;
     }
     h.set_requests_in_flight(pending_.size());
-    h.set_events_published(events_published_);
+    h.set_events_published(events_published_ + interest_.unwanted());
     h.set_events_dropped_plugins(events_dropped_plugins_);
     h.set_events_dropped_external(events_dropped_external_);
     h.set_replies_undeliverable(replies_undeliverable_);
@@ -820,8 +838,7 @@ void Daemon::serve_admin(ClientRequest& request, const v1::Envelope& envelope) {
     }
     reply = make_reply(request.message_id, out);
   }
-  auto bytes = reply.SerializeAsString();
-  reply_to_client(request.identity, request.delimited, zmq::buffer(bytes));
+  reply_to_client(request.identity, request.delimited, to_message(reply));
 }
 
 void Daemon::reply_error(const ClientRequest& request, v1::StatusCode code,
@@ -829,12 +846,12 @@ void Daemon::reply_error(const ClientRequest& request, v1::StatusCode code,
   count_error(code);
   log_->debug("request {} {}.{}: {}: {}", request.message_id, request.service, request.method,
               status_name(code), message);
-  auto bytes = make_error_reply(request.message_id, code, message).SerializeAsString();
-  reply_to_client(request.identity, request.delimited, zmq::buffer(bytes));
+  reply_to_client(request.identity, request.delimited,
+                  to_message(make_error_reply(request.message_id, code, message)));
 }
 
-void Daemon::reply_to_client(const std::string& identity, bool delimited,
-                             const zmq::const_buffer& body) {
+void Daemon::reply_to_client(const std::string& identity, bool delimited, zmq::message_t body) {
+  waiter_.sent(kFrontendItem);
   try {
     if (!frontend_.send(zmq::buffer(identity),
                         zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {

@@ -26,6 +26,7 @@
 #include "scheduler.hpp"
 #include "service_notifier.hpp"
 #include "signal_watcher.hpp"
+#include "socket_waiter.hpp"
 #include "store/store_service.hpp"
 #include "store_admin.hpp"
 
@@ -72,13 +73,13 @@ class Daemon {
   void on_plugin_gone(Route& route);
   void fail_backlog(Route& route, v1::StatusCode code, const std::string& message);
 
-  // Each handles a bounded batch of queued messages.
-  void handle_frontend();
+  // Each handles a bounded batch of queued messages; true when it left none behind.
+  bool handle_frontend();
   void handle_client_message(std::vector<zmq::message_t>& parts);
-  void handle_backend();
+  bool handle_backend();
   void handle_event(Route* from, std::vector<zmq::message_t>& parts);
   void handle_signal();
-  void handle_subscriptions();
+  bool handle_subscriptions();
   bool external_wants(std::string_view topic) const;
   void expire_requests(Clock::time_point now);
   // Sends request to route's plugin, or to identity (a daemon worker such as the store admin).
@@ -91,7 +92,7 @@ class Daemon {
   void begin_shutdown();
 
   void reply_error(const ClientRequest& request, v1::StatusCode code, const std::string& message);
-  void reply_to_client(const std::string& identity, bool delimited, const zmq::const_buffer& body);
+  void reply_to_client(const std::string& identity, bool delimited, zmq::message_t body);
   void count_error(v1::StatusCode code);
   std::optional<std::chrono::milliseconds> next_timeout(Clock::time_point now) const;
 
@@ -104,6 +105,7 @@ class Daemon {
   // Declared before the runners: libraries outlive every plugin object (see PluginLoader).
   PluginLoader loader_;
   EventTypes event_types_;
+  TopicInterest interest_;
   std::unique_ptr<::coach::core::Clock> clock_;
   TestClock* test_clock_ = nullptr;      // clock_, when it is a test clock
   std::unique_ptr<StoreService> store_;  // outlives every thread that uses it
@@ -111,6 +113,9 @@ class Daemon {
   zmq::socket_t frontend_;
   zmq::socket_t backend_;
   zmq::socket_t events_;
+  // What the broker sleeps on, added in this order by bind_endpoints().
+  enum WaitItem : std::size_t { kFrontendItem, kBackendItem, kEventsItem, kSignalsItem };
+  SocketWaiter waiter_;
   RequestRouter router_;
   std::map<std::string, std::unique_ptr<PluginRunner>, std::less<>> runners_;
   std::unique_ptr<Scheduler> scheduler_;
@@ -122,6 +127,7 @@ class Daemon {
   // unsubscribe); events nobody outside asked for skip the XPUB.
   std::set<std::string, std::less<>> external_prefixes_;
 
+  v1::Envelope request_envelope_;  // the request being routed
   std::map<std::uint64_t, Pending> pending_;
   std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;
   std::uint64_t next_seq_ = 1;

@@ -11,11 +11,37 @@
 
 namespace coach::core {
 
-std::string new_message_id() {
+namespace {
+
+void write_message_id(std::string& out) {
   static std::atomic<std::uint64_t> counter{0};
   auto now = std::chrono::system_clock::now().time_since_epoch();
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-  return fmt::format("{:x}-{:x}", us, counter.fetch_add(1, std::memory_order_relaxed));
+  out.clear();
+  fmt::format_to(std::back_inserter(out), "{:x}-{:x}", us,
+                 counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+void write_header(char* out, char tag, std::uint64_t seq, std::string_view tail) {
+  out[0] = tag;
+  std::memcpy(out + 1, &seq, sizeof seq);
+  std::memcpy(out + 1 + sizeof seq, tail.data(), tail.size());
+}
+
+}  // namespace
+
+std::string new_message_id() {
+  std::string id;
+  write_message_id(id);
+  return id;
+}
+
+void set_new_message_id(v1::Envelope& env) { write_message_id(*env.mutable_message_id()); }
+
+zmq::message_t to_message(const google::protobuf::MessageLite& message) {
+  zmq::message_t out(message.ByteSizeLong());
+  message.SerializeWithCachedSizesToArray(out.data<std::uint8_t>());
+  return out;
 }
 
 void stamp_now(v1::Envelope& env) {
@@ -70,9 +96,13 @@ std::string_view type_name_of(std::string_view type_url) {
 
 std::string encode_header(char tag, std::uint64_t seq, std::string_view tail) {
   std::string out(1 + sizeof seq + tail.size(), '\0');
-  out[0] = tag;
-  std::memcpy(out.data() + 1, &seq, sizeof seq);
-  std::memcpy(out.data() + 1 + sizeof seq, tail.data(), tail.size());
+  write_header(out.data(), tag, seq, tail);
+  return out;
+}
+
+zmq::message_t header_message(char tag, std::uint64_t seq, std::string_view tail) {
+  zmq::message_t out(1 + sizeof seq + tail.size());
+  write_header(out.data<char>(), tag, seq, tail);
   return out;
 }
 

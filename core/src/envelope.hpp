@@ -3,6 +3,7 @@
 #pragma once
 
 #include <google/protobuf/message.h>
+#include <zmq.hpp>
 
 #include <cstdint>
 #include <string>
@@ -33,6 +34,8 @@ inline constexpr char kRunning =
 
 // Header of a request or reply: tag, seq, then tail (tenant, or status code).
 std::string encode_header(char tag, std::uint64_t seq, std::string_view tail);
+// The same header built in a ZeroMQ message, for the per-request path (no string on the way).
+zmq::message_t header_message(char tag, std::uint64_t seq, std::string_view tail);
 // Reads a header written by encode_header; false when it is too short.
 bool decode_header(std::string_view header, std::uint64_t& seq, std::string_view& tail);
 
@@ -44,7 +47,12 @@ inline constexpr std::string_view kAdminService = "coachd";
 
 // A process-unique, time-ordered id ("<hex time>-<hex counter>").
 std::string new_message_id();
+// Gives env a new message id, reusing the capacity of the one it had.
+void set_new_message_id(v1::Envelope& env);
 void stamp_now(v1::Envelope& env);
+
+// message serialised straight into a ZeroMQ message.
+zmq::message_t to_message(const google::protobuf::MessageLite& message);
 
 v1::Envelope make_request(std::string_view service, std::string_view method,
                           const google::protobuf::Message& payload);

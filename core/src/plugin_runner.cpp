@@ -30,6 +30,7 @@ class ContextImpl final : public PluginContext {
         default_tenant_(std::move(default_tenant)),
         tenant_(default_tenant_),
         event_types_(options.event_types),
+        interest_(options.interest),
         service_(options.store),
         clock_(options.clock),
         on_scheduled_(options.on_scheduled),
@@ -67,6 +68,10 @@ class ContextImpl final : public PluginContext {
       stamp_now(env);
       env.mutable_payload()->PackFrom(message);
       if (recorded_topics_.insert(t).second) event_types_->record(t, message.GetDescriptor());
+      if (interest_ && !interest_->wants(t)) {
+        interest_->count_unwanted();
+        return {};
+      }
       const std::string bytes = env.SerializeAsString();
       const std::string header = frame::kEvent + t;
       std::array<zmq::const_buffer, 2> parts{zmq::buffer(header), zmq::buffer(bytes)};
@@ -84,7 +89,16 @@ class ContextImpl final : public PluginContext {
       return error(v1::STATUS_CODE_FAILED_PRECONDITION, "subscribe() only in start()");
     if (!handler) return error(v1::STATUS_CODE_INVALID_ARGUMENT, "subscribe() without a handler");
     subscriptions_.emplace_back(std::string(prefix), std::move(handler));
+    if (interest_) interest_->add(subscriptions_.back().first);
     return {};
+  }
+
+  // The plugin no longer listens: its thread is ending or its start failed.
+  void drop_subscriptions() {
+    if (interest_) {
+      for (const auto& [prefix, handler] : subscriptions_) interest_->remove(prefix);
+    }
+    subscriptions_.clear();
   }
 
   Store& store() noexcept override { return store_; }
@@ -161,6 +175,7 @@ class ContextImpl final : public PluginContext {
   std::string default_tenant_;
   std::string tenant_;
   EventTypes* event_types_;
+  TopicInterest* interest_;
   std::set<std::string> recorded_topics_;  // topics already in event_types_: skip its lock
   StoreService* service_;
   const Clock* clock_;
@@ -183,6 +198,9 @@ struct PluginRunner::State {
         context(options.library.name, ConfigSection(options.library.name, options.config.values),
                 options.default_tenant, options),
         log(make_logger("runner")) {}
+
+  v1::Envelope request_;
+  v1::Envelope reply_;
 
   void run();
   void serve_request(zmq::socket_t& socket, std::vector<zmq::message_t>& parts);
@@ -217,7 +235,7 @@ void PluginRunner::State::run() {
     if (!ok) {
       context.methods_.clear();
       context.due_handlers_.clear();
-      context.subscriptions_.clear();
+      context.drop_subscriptions();
       instance.reset();
       started.set_value(error.empty() ? "start failed" : error);
       finished = true;
@@ -227,13 +245,16 @@ void PluginRunner::State::run() {
     if (abandoned) {
       std::string ignored;
       instance->stop(ignored);
+      context.drop_subscriptions();
       finished = true;
       return;
     }
     zmq::send_multipart(socket, std::array<zmq::const_buffer, 1>{zmq::buffer(&frame::kHello, 1)});
 
+    std::vector<zmq::message_t> parts;
+    parts.reserve(4);
     for (;;) {
-      std::vector<zmq::message_t> parts;
+      parts.clear();
       if (!zmq::recv_multipart(socket, std::back_inserter(parts))) continue;
       if (parts.empty() || parts[0].size() == 0) continue;
       const char tag = parts[0].data<char>()[0];
@@ -266,6 +287,7 @@ void PluginRunner::State::run() {
       // start() already reported success.
     }
   }
+  context.drop_subscriptions();
   finished = true;
 }
 
@@ -277,8 +299,10 @@ void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::
     log->error("plugin {}: request with {} frames dropped", options.library.name, parts.size());
     return;
   }
-  v1::Envelope request;
-  v1::Envelope reply;
+  // Reused from request to request: parsing and building keep their strings' capacity.
+  v1::Envelope& request = request_;
+  v1::Envelope& reply = reply_;
+  reply.Clear();
   reply.set_kind(v1::Envelope::KIND_REPLY);
   auto* status = reply.mutable_status();
   if (!request.ParseFromArray(parts[1].data(), static_cast<int>(parts[1].size()))) {
@@ -309,12 +333,12 @@ void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::
       }
     }
   }
-  reply.set_message_id(new_message_id());
+  set_new_message_id(reply);
   stamp_now(reply);
-  const auto header =
-      encode_header(frame::kReply, seq, std::to_string(static_cast<int>(status->code())));
-  const std::string bytes = reply.SerializeAsString();
-  std::array<zmq::const_buffer, 2> out{zmq::buffer(header), zmq::buffer(bytes)};
+  char code[12];
+  const auto code_end = std::to_chars(code, code + sizeof code, static_cast<int>(status->code()));
+  std::array<zmq::message_t, 2> out{
+      header_message(frame::kReply, seq, std::string_view(code, code_end.ptr)), to_message(reply)};
   zmq::send_multipart(socket, out);
 }
 

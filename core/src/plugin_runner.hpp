@@ -23,6 +23,7 @@
 #include "plugin_loader.hpp"
 #include "request_router.hpp"
 #include "store/store_service.hpp"
+#include "topic_interest.hpp"
 
 namespace coach::core {
 
@@ -37,6 +38,7 @@ class PluginRunner {
     std::uint32_t hwm = 10000;
     std::uint32_t linger_ms = 200;
     EventTypes* event_types = nullptr;
+    TopicInterest* interest = nullptr;  // the plugin's subscriptions are added to it
     StoreService* store = nullptr;
     const Clock* clock = nullptr;
     // Called after an entry was scheduled, so the scheduler looks again. Any thread.

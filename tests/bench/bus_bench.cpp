@@ -78,6 +78,11 @@ std::uint64_t rss_kib(pid_t pid) {
 int main(int argc, char** argv) {
   CLI::App app{"coach_bus_bench: coachd request round trip against a raw ZeroMQ echo"};
   int sequential = 20000, pipelined = 200000, window = 64, text_bytes = 64;
+  std::string service = "echo";
+  app.add_option("--service", service,
+                 "Service the requests go to (diagnostics: an unknown one "
+                 "measures the broker alone)")
+      ->capture_default_str();
   app.add_option("--sequential", sequential, "Sequential round trips for latency")
       ->capture_default_str();
   app.add_option("--pipelined", pipelined, "Requests for the throughput run")
@@ -89,7 +94,7 @@ int main(int argc, char** argv) {
 
   coach::v1::echo::EchoRequest req;
   req.set_text(std::string(static_cast<std::size_t>(text_bytes), 'x'));
-  const std::string payload = coach::core::make_request("echo", "Echo", req).SerializeAsString();
+  const std::string payload = coach::core::make_request(service, "Echo", req).SerializeAsString();
   fmt::print("payload: {} byte envelope; {} sequential, {} pipelined (window {})\n", payload.size(),
              sequential, pipelined, window);
 
@@ -120,8 +125,10 @@ int main(int argc, char** argv) {
   ::kill(echo_pid, SIGKILL);
   ::waitpid(echo_pid, nullptr, 0);
 
-  // coachd with the default config's plugins (echo), info logging as shipped.
-  coach::testing::DaemonProcess daemon("  echo: {}\n", "", "info");
+  // coachd with the default config's plugins, info logging as shipped.
+  coach::testing::DaemonProcess daemon(
+      "  echo: {}\n  behavior_styles: {}\n  motivation_keys: {}\n  service_followup: {}\n", "",
+      "info");
   auto t0 = Clock::now();
   daemon.start();
   double ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();

@@ -240,6 +240,34 @@ TEST_F(DaemonTest, EventsFanOutToSubscribedPluginsAndExternalSubscribers) {
   EXPECT_EQ(health(c).events_published(), 50u);
 }
 
+TEST(DaemonEvents, EventsNobodyListensToAreCountedAndANewSubscriberGetsTheNextOnes) {
+  DaemonProcess daemon("  publisher: {}\n");
+  daemon.start();
+  BusClient c(daemon.request_endpoint());
+  Int64Value n;
+  n.set_value(30);
+  ASSERT_EQ(c.call(core::make_request("publisher", "Burst", n), 5s).status().code(),
+            v1::STATUS_CODE_OK);
+  EXPECT_EQ(health(c).events_published(), 30u);  // skipped at the publisher, still counted
+
+  zmq::context_t ctx(1);
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::subscribe, "publisher.");
+  sub.connect(daemon.event_endpoint());
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(c.call(core::make_request("publisher", "Burst", n), 5s).status().code(),
+            v1::STATUS_CODE_OK);
+  int received = 0;
+  zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+  while (received < 30 && zmq::poll(&item, 1, 2s) > 0) {
+    std::vector<zmq::message_t> parts;
+    ASSERT_TRUE(zmq::recv_multipart(sub, std::back_inserter(parts)));
+    ++received;
+  }
+  EXPECT_EQ(received, 30);
+  EXPECT_EQ(health(c).events_published(), 60u);
+}
+
 TEST(DaemonEvents, DropsAtHighWaterMarkAreCountedNotSilent) {
   DaemonProcess daemon("  publisher: {}\n", "  event_hwm: 10\n");
   daemon.start();
