@@ -77,29 +77,34 @@ std::uint64_t rss_kib(pid_t pid) {
 
 int main(int argc, char** argv) {
   CLI::App app{"coach_bus_bench: coachd request round trip against a raw ZeroMQ echo"};
-  int sequential = 20000, pipelined = 200000, window = 64, text_bytes = 64;
+  int rounds = 5, sequential = 4000, pipelined = 100000, window = 64, text_bytes = 64;
   std::string service = "echo";
-  app.add_option("--service", service,
-                 "Service the requests go to (diagnostics: an unknown one "
-                 "measures the broker alone)")
+  app.add_option("--rounds", rounds,
+                 "Rounds; each measures the raw echo, then coachd (medians are reported)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--sequential", sequential, "Sequential round trips per round, for latency")
       ->capture_default_str();
-  app.add_option("--sequential", sequential, "Sequential round trips for latency")
-      ->capture_default_str();
-  app.add_option("--pipelined", pipelined, "Requests for the throughput run")
+  app.add_option("--pipelined", pipelined, "Requests per round for the throughput run")
       ->capture_default_str();
   app.add_option("--window", window, "Requests in flight in the throughput run")
       ->capture_default_str();
   app.add_option("--text-bytes", text_bytes, "Size of the echoed text")->capture_default_str();
+  app.add_option("--service", service,
+                 "Service the requests go to (diagnostics: an unknown one measures the broker "
+                 "alone)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   coach::v1::echo::EchoRequest req;
   req.set_text(std::string(static_cast<std::size_t>(text_bytes), 'x'));
   const std::string payload = coach::core::make_request(service, "Echo", req).SerializeAsString();
-  fmt::print("payload: {} byte envelope; {} sequential, {} pipelined (window {})\n", payload.size(),
-             sequential, pipelined, window);
+  fmt::print("payload: {} byte envelope; {} rounds of {} sequential and {} pipelined (window {})\n",
+             payload.size(), rounds, sequential, pipelined, window);
 
   // Baseline: raw DEALER/ROUTER echo over ipc in its own process, as coachd is: one server
-  // thread, one I/O thread, nothing but receive and send back.
+  // thread, one I/O thread, nothing but receive and send back. Forked before this process
+  // creates any ZeroMQ context.
   coach::testing::TempDir dir;
   const std::string raw_ep = "ipc://" + dir.file("raw.sock");
   pid_t echo_pid = ::fork();
@@ -114,16 +119,6 @@ int main(int argc, char** argv) {
       zmq::send_multipart(router, parts);
     }
   }
-  zmq::context_t ctx(1);
-  Figures raw;
-  {
-    zmq::socket_t s(ctx, zmq::socket_type::dealer);
-    s.set(zmq::sockopt::linger, 0);
-    s.connect(raw_ep);
-    raw = measure(s, payload, sequential, pipelined, window);
-  }
-  ::kill(echo_pid, SIGKILL);
-  ::waitpid(echo_pid, nullptr, 0);
 
   // coachd with the default config's plugins, info logging as shipped.
   coach::testing::DaemonProcess daemon(
@@ -133,22 +128,44 @@ int main(int argc, char** argv) {
   daemon.start();
   double ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   std::uint64_t rss_ready = rss_kib(daemon.pid());
-  Figures bus;
-  {
-    coach::core::BusClient client(daemon.request_endpoint());
-    bus = measure(client.socket(), payload, sequential, pipelined, window);
+
+  // Alternating rounds: this machine's speed drifts over seconds, and both sides of a ratio
+  // should see the same drift.
+  zmq::context_t ctx(1);
+  zmq::socket_t raw_socket(ctx, zmq::socket_type::dealer);
+  raw_socket.set(zmq::sockopt::linger, 0);
+  raw_socket.connect(raw_ep);
+  coach::core::BusClient client(daemon.request_endpoint());
+  std::vector<Figures> raw, bus;
+  for (int r = 0; r < rounds; ++r) {
+    raw.push_back(measure(raw_socket, payload, sequential, pipelined, window));
+    bus.push_back(measure(client.socket(), payload, sequential, pipelined, window));
+    fmt::print("round {}: raw p50 {:.1f} us, {:.0f}/s; coachd p50 {:.1f} us, {:.0f}/s\n", r + 1,
+               raw.back().p50_us, raw.back().rps, bus.back().p50_us, bus.back().rps);
   }
   std::uint64_t rss_after = rss_kib(daemon.pid());
   daemon.signal(SIGTERM);
   daemon.wait_exit(10s);
+  ::kill(echo_pid, SIGKILL);
+  ::waitpid(echo_pid, nullptr, 0);
 
-  fmt::print("\n{:<22} {:>10} {:>10} {:>12}\n", "", "p50 us", "p99 us", "requests/s");
-  fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>12.0f}\n", "raw zmq echo (ipc)", raw.p50_us, raw.p99_us,
-             raw.rps);
-  fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>12.0f}\n", "coachd -> echo plugin", bus.p50_us,
-             bus.p99_us, bus.rps);
-  double p50_ratio = bus.p50_us / raw.p50_us;
-  double rps_ratio = bus.rps / raw.rps;
+  auto median = [](const std::vector<Figures>& runs, double Figures::*field) {
+    std::vector<double> v;
+    for (const auto& f : runs) v.push_back(f.*field);
+    return percentile(v, 0.5);
+  };
+  const Figures raw_m{median(raw, &Figures::p50_us), median(raw, &Figures::p99_us),
+                      median(raw, &Figures::rps)};
+  const Figures bus_m{median(bus, &Figures::p50_us), median(bus, &Figures::p99_us),
+                      median(bus, &Figures::rps)};
+  fmt::print("\nmedians over {} rounds\n{:<22} {:>10} {:>10} {:>12}\n", rounds, "", "p50 us",
+             "p99 us", "requests/s");
+  fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>12.0f}\n", "raw zmq echo (ipc)", raw_m.p50_us,
+             raw_m.p99_us, raw_m.rps);
+  fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>12.0f}\n", "coachd -> echo plugin", bus_m.p50_us,
+             bus_m.p99_us, bus_m.rps);
+  double p50_ratio = bus_m.p50_us / raw_m.p50_us;
+  double rps_ratio = bus_m.rps / raw_m.rps;
   fmt::print("\np50 ratio coachd/raw:        {:.2f}x  (target <= 1.5x: {})\n", p50_ratio,
              p50_ratio <= 1.5 ? "met" : "MISSED");
   fmt::print("requests/s ratio coachd/raw: {:.2f}   (target >= 0.5: {})\n", rps_ratio,
