@@ -87,11 +87,15 @@ double pipelined_puts(StoreService& service, int ops, int in_flight, const std::
   std::function<void()> next = [&] {
     const int i = started++;
     if (i >= ops) return;
-    service.write_async(
-        [&, i](coach::core::SqlConnection& c) {
-          coach::core::kv_write(
-              c, {tenant, "pipelined"},
-              {coach::WriteOp{coach::WriteOp::Kind::kPut, fmt::format("p/{}", i), value}});
+    // The same planned write a plugin's put() makes.
+    auto put = std::make_shared<std::vector<coach::WriteOp>>(
+        std::vector<coach::WriteOp>{{coach::WriteOp::Kind::kPut, fmt::format("p/{}", i), value}});
+    service.write_planned_async(
+        [&, put](coach::core::SqlBatch& batch) {
+          coach::core::kv_write_plan(batch, {tenant, "pipelined"}, *put);
+        },
+        [put](const coach::core::SqlBatch& batch, std::size_t first) {
+          coach::core::kv_write_result(batch, first, *put);
         },
         [&](std::exception_ptr error) {
           if (error) ++failed;

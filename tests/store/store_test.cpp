@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -190,6 +191,99 @@ TEST_P(StoreTest, ConcurrentWritersShareCommits) {
     after_key = page.next_after;
   } while (!after_key.empty());
   EXPECT_EQ(n, static_cast<std::size_t>(kThreads * kEach));
+}
+
+// Planned writes of one group share a batch (one round trip on PostgreSQL). The group keeps the
+// order its writes were queued in, and a write whose version check fails rolls back alone.
+TEST_P(StoreTest, AGroupKeepsItsOrderAndAFailedCheckRollsBackAlone) {
+  const core::StoreScope scope{tenant_, plugin_};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> completed{0};
+  std::vector<std::exception_ptr> errors(6);
+  auto done = [&](int slot) {
+    return [&, slot](std::exception_ptr e) {
+      errors[static_cast<std::size_t>(slot)] = e;
+      ++completed;
+    };
+  };
+  auto put = [&](int slot, std::string key, std::string value, std::int64_t expected) {
+    auto ops = std::make_shared<std::vector<coach::WriteOp>>(std::vector<coach::WriteOp>{
+        {coach::WriteOp::Kind::kPut, std::move(key), std::move(value), expected}});
+    service_->write_planned_async(
+        [ops, scope](core::SqlBatch& b) { core::kv_write_plan(b, scope, *ops); },
+        [ops](const core::SqlBatch& b, std::size_t first) {
+          core::kv_write_result(b, first, *ops);
+        },
+        done(slot));
+  };
+  const auto before = service_->counters();
+  // Holds the writer so that everything after it is queued by the time it looks again.
+  service_->write_async([released](SqlConnection&) { released.wait(); }, done(0));
+  put(1, "order", "first", coach::kAnyVersion);
+  put(2, "order", "never", coach::kMustNotExist);  // exists by then: rolled back alone
+  service_->write_async(
+      [scope](SqlConnection& c) {
+        core::kv_write(c, scope,
+                       {{coach::WriteOp::Kind::kPut, "plain", "closure", coach::kAnyVersion}});
+      },
+      done(3));
+  put(4, "order", "second", 1);  // the version "first" got
+  put(5, "other", "x", coach::kAnyVersion);
+  release.set_value();
+  while (completed < 6) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  EXPECT_FALSE(errors[0] || errors[1] || errors[3] || errors[4] || errors[5]);
+  ASSERT_TRUE(errors[2]);
+  EXPECT_THROW(std::rethrow_exception(errors[2]), core::RolledBack);
+  auto order = store_->get_bytes("order");
+  ASSERT_TRUE(order);
+  EXPECT_EQ(order->value, "second");
+  EXPECT_EQ(order->version, 2);
+  EXPECT_EQ(store_->get_bytes("plain")->value, "closure");
+  EXPECT_EQ(store_->get_bytes("other")->value, "x");
+  const auto after = service_->counters();
+  EXPECT_EQ(after.writes - before.writes, 6u);
+  EXPECT_LE(after.commits - before.commits, 2u);  // the five queued together share one commit
+}
+
+// A statement that fails inside a batch fails only its own write, and the connection serves on.
+TEST_P(StoreTest, AFailingStatementInABatchFailsOnlyItsWrite) {
+  const core::StoreScope scope{tenant_, plugin_};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> completed{0};
+  std::exception_ptr held, bad, good;
+  service_->write_async([released](SqlConnection&) { released.wait(); },
+                        [&](std::exception_ptr e) { held = e, ++completed; });
+  service_->write_planned_async(
+      [](core::SqlBatch& b) { b.add("UPDATE no_such_table SET x = 1", {}); },
+      [](const core::SqlBatch&, std::size_t) {},
+      [&](std::exception_ptr e) { bad = e, ++completed; });
+  auto ops = std::make_shared<std::vector<coach::WriteOp>>(
+      std::vector<coach::WriteOp>{{coach::WriteOp::Kind::kPut, "after", "ok", coach::kAnyVersion}});
+  service_->write_planned_async(
+      [ops, scope](core::SqlBatch& b) { core::kv_write_plan(b, scope, *ops); },
+      [ops](const core::SqlBatch& b, std::size_t first) { core::kv_write_result(b, first, *ops); },
+      [&](std::exception_ptr e) { good = e, ++completed; });
+  release.set_value();
+  while (completed < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_FALSE(held);
+  EXPECT_FALSE(good);
+  ASSERT_TRUE(bad);
+  EXPECT_THROW(std::rethrow_exception(bad), StoreError);
+  EXPECT_EQ(store_->get_bytes("after")->value, "ok");
+  EXPECT_EQ(store_->put_bytes("later", "still serving"), 1);
+}
+
+// More statements than PostgreSQL's pipeline keeps unread at once (results are read as it goes).
+TEST_P(StoreTest, ALargeBatchCommitsWhole) {
+  coach::WriteBatch batch;
+  for (int i = 0; i < 1500; ++i) batch.put(fmt::format("big/{:04}", i), text("v"));
+  std::vector<std::int64_t> versions;
+  ASSERT_TRUE(store_->commit(batch, &versions));
+  EXPECT_EQ(versions, std::vector<std::int64_t>(1500, 1));
+  EXPECT_EQ(store_->scan_all("big/").size(), 1500u);
 }
 
 TEST_P(StoreTest, ScheduleClaimDoneRetryCancel) {

@@ -31,9 +31,13 @@ v1::Status PluginStore::write_values(const std::vector<WriteOp>& ops, bool& appl
     }
     for (const auto& op : ops) check_key(op.key);  // refuse before queueing for a commit
     try {
-      versions = service_.write([&](SqlConnection& c) {
-        return kv_write(c, {tenant_, plugin_}, ops);
-      });
+      versions = service_.write_planned(
+          [&](SqlBatch& batch) {
+            kv_write_plan(batch, {tenant_, plugin_}, ops);
+          },
+          [&](const SqlBatch& batch, std::size_t first) {
+            return kv_write_result(batch, first, ops);
+          });
       applied = true;
     } catch (const RolledBack&) {
       applied = false;  // a version check failed; nothing of the batch was written

@@ -66,62 +66,149 @@ class PostgresConnection final : public SqlConnection {
   using SqlConnection::query;
 
   std::vector<SqlRow> query(std::string_view sql, std::span<const SqlParam> params) override {
+    const Bound b = bind(params);
+    const std::string& name = prepared(sql, b);
+    Result res(PQexecPrepared(conn_, name.c_str(), b.count(), b.values.data(), b.lengths.data(),
+                              b.formats.data(), 1));
+    check(res.get(), sql);
+    return rows_of(res.get());
+  }
+
+  // libpq pipeline mode: every statement is sent before any result is read, so the batch costs
+  // one round trip instead of one per statement. After a failing statement the server skips the
+  // rest (PGRES_PIPELINE_ABORTED) up to the sync; the first error is thrown once all is read.
+  void run_batch(SqlBatch& batch) override {
+    auto& statements = batch.statements();
+    const std::size_t n = statements.size();
+    if (n == 0) return;
+    std::vector<Bound> bound;
+    std::vector<const std::string*> names;
+    bound.reserve(n);
+    names.reserve(n);
+    for (auto& st : statements) {
+      bound.push_back(bind(st.params));
+      names.push_back(&prepared(st.sql, bound.back()));  // outside the pipeline: a round trip
+    }
+    if (PQenterPipelineMode(conn_) != 1) lost("cannot enter pipeline mode");
+    std::exception_ptr first_error;
+    std::size_t sent = 0;
+    std::size_t answered = 0;
+    while (answered < n) {
+      // The server stops reading while its results go unread: keep a bounded number unread.
+      while (sent < n && sent - answered < kMaxUnread) {
+        const Bound& b = bound[sent];
+        if (PQsendQueryPrepared(conn_, names[sent]->c_str(), b.count(), b.values.data(),
+                                b.lengths.data(), b.formats.data(), 1) != 1) {
+          lost("cannot send a statement");
+        }
+        ++sent;
+      }
+      const int queued = sent == n ? PQpipelineSync(conn_) : PQsendFlushRequest(conn_);
+      if (queued != 1 || PQflush(conn_) != 0) lost("cannot send the batch");
+      // Each statement's results end with a null result.
+      while (answered < sent) {
+        Result res(PQgetResult(conn_));
+        if (!res) {
+          ++answered;
+          continue;
+        }
+        const auto status = PQresultStatus(res.get());
+        if (status == PGRES_PIPELINE_ABORTED || first_error) continue;
+        try {
+          check(res.get(), statements[answered].sql);
+          statements[answered].rows = rows_of(res.get());
+        } catch (const StoreError&) {
+          first_error = std::current_exception();
+        }
+      }
+    }
+    Result sync(PQgetResult(conn_));
+    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+      if (first_error) std::rethrow_exception(first_error);
+      lost("the batch did not end with its sync");
+    }
+    if (PQexitPipelineMode(conn_) != 1) lost("cannot leave pipeline mode");
+    if (first_error) std::rethrow_exception(first_error);
+  }
+
+ private:
+  static constexpr std::size_t kMaxUnread = 256;
+
+  // Parameters in libpq's binary form. values point into ints for integers: keep together.
+  struct Bound {
+    std::vector<Oid> types;
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    std::vector<std::uint64_t> ints;
+    std::string signature;  // one letter per parameter type: part of the prepared key
+    int count() const { return static_cast<int>(types.size()); }
+  };
+
+  static Bound bind(std::span<const SqlParam> params) {
     const std::size_t n = params.size();
-    std::vector<Oid> types(n);
-    std::vector<const char*> values(n);
-    std::vector<int> lengths(n);
-    std::vector<int> formats(n, 1);
-    std::vector<std::uint64_t> ints(n);
-    std::string signature;
+    Bound b;
+    b.types.resize(n);
+    b.values.resize(n);
+    b.lengths.resize(n);
+    b.formats.assign(n, 1);
+    b.ints.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
       std::visit(
           [&](const auto& p) {
             using P = std::decay_t<decltype(p)>;
             if constexpr (std::is_same_v<P, Null>) {
-              types[i] = 0;
-              values[i] = nullptr;
-              signature += 'n';
+              b.types[i] = 0;
+              b.values[i] = nullptr;
+              b.signature += 'n';
             } else if constexpr (std::is_same_v<P, std::int64_t>) {
-              types[i] = kInt8Oid;
-              ints[i] = htobe64(static_cast<std::uint64_t>(p));
-              values[i] = reinterpret_cast<const char*>(&ints[i]);
-              lengths[i] = 8;
-              signature += 'i';
+              b.types[i] = kInt8Oid;
+              b.ints[i] = htobe64(static_cast<std::uint64_t>(p));
+              b.values[i] = reinterpret_cast<const char*>(&b.ints[i]);
+              b.lengths[i] = 8;
+              b.signature += 'i';
             } else {
-              types[i] = std::is_same_v<P, Text> ? kTextOid : kByteaOid;
-              values[i] = p.value.empty() ? "" : p.value.data();
-              lengths[i] = static_cast<int>(p.value.size());
-              signature += std::is_same_v<P, Text> ? 't' : 'b';
+              b.types[i] = std::is_same_v<P, Text> ? kTextOid : kByteaOid;
+              b.values[i] = p.value.empty() ? "" : p.value.data();
+              b.lengths[i] = static_cast<int>(p.value.size());
+              b.signature += std::is_same_v<P, Text> ? 't' : 'b';
             }
           },
           params[i]);
     }
-    const std::string& name = prepared(sql, signature, types);
-    Result res(PQexecPrepared(conn_, name.c_str(), static_cast<int>(n), values.data(),
-                              lengths.data(), formats.data(), 1));
-    check(res.get(), sql);
+    return b;
+  }
+
+  std::vector<SqlRow> rows_of(PGresult* res) const {
     std::vector<SqlRow> rows;
-    const int nrows = PQntuples(res.get());
-    const int ncols = PQnfields(res.get());
+    const int nrows = PQntuples(res);
+    const int ncols = PQnfields(res);
     rows.reserve(static_cast<std::size_t>(nrows));
     for (int r = 0; r < nrows; ++r) {
       SqlRow row;
       row.reserve(static_cast<std::size_t>(ncols));
-      for (int c = 0; c < ncols; ++c) row.push_back(cell(res.get(), r, c));
+      for (int c = 0; c < ncols; ++c) row.push_back(cell(res, r, c));
       rows.push_back(std::move(row));
     }
     return rows;
   }
 
- private:
-  const std::string& prepared(std::string_view sql, const std::string& signature,
-                              const std::vector<Oid>& types) {
-    std::string key = signature + '|' + std::string(sql);
+  [[noreturn]] void lost(std::string_view what) {
+    std::string why = PQerrorMessage(conn_);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    throw StoreError(v1::STATUS_CODE_UNAVAILABLE,
+                     fmt::format("postgresql {}: connection lost: {}: {}", where_, what,
+                                 why.empty() ? "unknown error" : why),
+                     true);
+  }
+
+  // The returned name stays valid: statements_ never erases.
+  const std::string& prepared(std::string_view sql, const Bound& b) {
+    std::string key = b.signature + '|' + std::string(sql);
     auto it = statements_.find(key);
     if (it != statements_.end()) return it->second;
     std::string name = fmt::format("coach_{}", statements_.size() + 1);
-    Result res(PQprepare(conn_, name.c_str(), std::string(sql).c_str(),
-                         static_cast<int>(types.size()), types.data()));
+    Result res(PQprepare(conn_, name.c_str(), std::string(sql).c_str(), b.count(), b.types.data()));
     check(res.get(), sql);
     return statements_.emplace(std::move(key), std::move(name)).first->second;
   }

@@ -48,6 +48,32 @@ std::int64_t as_int(const SqlValue& v);  // NULL reads as 0
 std::string as_bytes(SqlValue v);        // NULL reads as ""
 bool is_null(const SqlValue& v);
 
+// Statements known up front, run together and answered together: on PostgreSQL in one round
+// trip (libpq pipeline mode) rather than one each. The SQL text and the bytes the parameters
+// point at must outlive the run.
+class SqlBatch {
+ public:
+  struct Statement {
+    std::string_view sql;
+    std::vector<SqlParam> params;
+    std::vector<SqlRow> rows;  // filled by the run
+  };
+
+  // Returns the statement's index, for rows().
+  std::size_t add(std::string_view sql, std::initializer_list<SqlParam> params) {
+    statements_.push_back({sql, std::vector<SqlParam>(params), {}});
+    return statements_.size() - 1;
+  }
+  std::size_t size() const { return statements_.size(); }
+  bool empty() const { return statements_.empty(); }
+  const std::vector<SqlRow>& rows(std::size_t i) const { return statements_[i].rows; }
+  std::vector<Statement>& statements() { return statements_; }
+  void clear() { statements_.clear(); }
+
+ private:
+  std::vector<Statement> statements_;
+};
+
 class SqlConnection {
  public:
   virtual ~SqlConnection() = default;
@@ -56,6 +82,12 @@ class SqlConnection {
 
   std::vector<SqlRow> query(std::string_view sql, std::initializer_list<SqlParam> params = {}) {
     return query(sql, std::span<const SqlParam>(params.begin(), params.size()));
+  }
+
+  // Runs the batch's statements in order and keeps each one's rows. Stops at the first that
+  // fails and throws its StoreError (inside a transaction, which the caller then rolls back).
+  virtual void run_batch(SqlBatch& batch) {
+    for (auto& s : batch.statements()) s.rows = query(s.sql, s.params);
   }
 };
 

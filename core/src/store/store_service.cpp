@@ -93,6 +93,10 @@ StoreCounters StoreService::counters() const {
 void StoreService::submit(std::function<void(SqlConnection&)> run) {
   Job job;
   job.run = std::move(run);
+  submit(job);
+}
+
+void StoreService::submit(Job& job) {
   enqueue(&job);
   job.done.acquire();
   if (job.error) std::rethrow_exception(job.error);
@@ -102,6 +106,17 @@ void StoreService::write_async(std::function<void(SqlConnection&)> fn,
                                std::function<void(std::exception_ptr)> done) {
   auto job = std::make_unique<Job>();
   job->run = std::move(fn);
+  job->on_done = std::move(done);
+  enqueue(job.get());
+  job.release();  // the writer owns it now
+}
+
+void StoreService::write_planned_async(std::function<void(SqlBatch&)> plan,
+                                       std::function<void(const SqlBatch&, std::size_t)> check,
+                                       std::function<void(std::exception_ptr)> done) {
+  auto job = std::make_unique<Job>();
+  job->plan = std::move(plan);
+  job->check = std::move(check);
   job->on_done = std::move(done);
   enqueue(job.get());
   job.release();  // the writer owns it now
@@ -243,17 +258,64 @@ bool StoreService::rollback_group(std::vector<Job*>& group) {
   }
 }
 
+void StoreService::run_job(Job& job) {
+  if (!job.plan) return job.run(*writer_);
+  SqlBatch batch;
+  job.plan(batch);
+  writer_->run_batch(batch);
+  job.check(batch, 0);
+}
+
+void StoreService::run_jobs_batched(std::vector<Job*>& group) {
+  SqlBatch batch;
+  std::vector<std::size_t> firsts;
+  bool begun = false;  // BEGIN travels with the first batch: one round trip fewer
+  for (std::size_t i = 0; i < group.size();) {
+    if (!group[i]->plan) {
+      if (!begun) writer_->query(backend_->begin_sql());
+      begun = true;
+      group[i++]->run(*writer_);
+      continue;
+    }
+    // Planned jobs in a row share one batch; the order of the group's writes is kept.
+    std::size_t end = i;
+    batch.clear();
+    firsts.clear();
+    if (!begun) batch.add(backend_->begin_sql(), {});
+    begun = true;
+    for (; end < group.size() && group[end]->plan; ++end) {
+      firsts.push_back(batch.size());
+      group[end]->plan(batch);
+    }
+    writer_->run_batch(batch);
+    for (std::size_t k = i; k < end; ++k) group[k]->check(batch, firsts[k - i]);
+    i = end;
+  }
+}
+
 void StoreService::run_group(std::vector<Job*>& group) {
-  if (!begin_group(group)) return;
-  // Fast path: every job in one transaction, no savepoints (a round trip each on PostgreSQL).
+  // Fast path: every job in one transaction, no savepoints.
   bool clean = true;
-  try {
-    for (Job* job : group) job->run(*writer_);
-  } catch (const StoreError& e) {
-    if (e.connection_lost()) return lose_writer(group, e);
-    clean = false;
-  } catch (...) {
-    clean = false;
+  for (int attempt = 0;; ++attempt) {
+    if (!ensure_writer(group)) return;
+    try {
+      run_jobs_batched(group);
+    } catch (const StoreError& e) {
+      if (!e.connection_lost()) {
+        clean = false;
+      } else if (attempt == 0) {
+        // The connection died while idle (the server restarted). Nothing of the group can have
+        // committed, so it runs once more on a new connection.
+        writer_.reset();
+        retry_at_ = {};
+        continue;
+      } else {
+        return lose_writer(group, e);
+      }
+    } catch (...) {
+      clean = false;
+    }
+    break;
   }
   if (!clean) {
     // A job failed: undo everything and run the group again, each job in its own savepoint, so
@@ -263,7 +325,7 @@ void StoreService::run_group(std::vector<Job*>& group) {
       for (Job* job : group) {
         writer_->query("SAVEPOINT job");
         try {
-          job->run(*writer_);
+          run_job(*job);
         } catch (const StoreError& e) {
           if (e.connection_lost()) throw;
           job->error = std::current_exception();

@@ -66,11 +66,34 @@ class StoreService {
     }
   }
 
+  // A write whose statements are known before it runs: plan(SqlBatch&) adds them, and
+  // check(const SqlBatch&, first) reads their rows from index first on, returning the result or
+  // throwing RolledBack. Planned writes next to each other in a group share one batch, which
+  // PostgreSQL runs in one round trip (pipeline mode) instead of one per statement. Like fn of
+  // write(), both may run more than once.
+  template <typename Plan, typename Check>
+  auto write_planned(Plan&& plan, Check&& check)
+      -> std::invoke_result_t<Check&, const SqlBatch&, std::size_t> {
+    using R = std::invoke_result_t<Check&, const SqlBatch&, std::size_t>;
+    std::optional<R> result;
+    Job job;
+    job.plan = [&](SqlBatch& batch) { plan(batch); };
+    job.check = [&](const SqlBatch& batch, std::size_t first) {
+      result.emplace(check(batch, first));
+    };
+    submit(job);
+    return std::move(*result);
+  }
+
   // Queues fn like write() without waiting: done(error) runs on the writer thread once fn's
   // transaction is over (error null: durable). done must be quick and must not wait for the
   // store; it may queue more writes. For callers that keep many writes in flight.
   void write_async(std::function<void(SqlConnection&)> fn,
                    std::function<void(std::exception_ptr)> done);
+  // write_planned without waiting, as write_async.
+  void write_planned_async(std::function<void(SqlBatch&)> plan,
+                           std::function<void(const SqlBatch&, std::size_t)> check,
+                           std::function<void(std::exception_ptr)> done);
 
   // Runs fn(SqlConnection&) on a reader connection. Throws StoreError or what fn threw. A read
   // that finds its pooled connection dead (the server restarted) is retried once on a new one.
@@ -97,6 +120,9 @@ class StoreService {
  private:
   struct Job {
     std::function<void(SqlConnection&)> run;
+    // Set instead of run for a planned write.
+    std::function<void(SqlBatch&)> plan;
+    std::function<void(const SqlBatch&, std::size_t)> check;
     std::exception_ptr error;
     // Released by the writer when the job's transaction is over: wakes exactly this caller.
     std::binary_semaphore done{0};
@@ -122,7 +148,13 @@ class StoreService {
   };
 
   void submit(std::function<void(SqlConnection&)> run);
+  void submit(Job& job);
   void enqueue(Job* job);
+  // Runs one job on the writer connection, a planned one in a batch of its own.
+  void run_job(Job& job);
+  // Runs the whole group, planned writes next to each other in one batch; throws on the first
+  // failure.
+  void run_jobs_batched(std::vector<Job*>& group);
   void writer_loop();
   void run_group(std::vector<Job*>& group);
   bool ensure_writer(std::vector<Job*>& group);

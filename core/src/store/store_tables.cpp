@@ -91,52 +91,70 @@ ScanPage kv_scan(SqlConnection& c, StoreScope scope, std::string_view prefix,
   return page;
 }
 
-std::vector<std::int64_t> kv_write(SqlConnection& c, StoreScope scope,
-                                   const std::vector<WriteOp>& ops) {
+void kv_write_plan(SqlBatch& batch, StoreScope scope, const std::vector<WriteOp>& ops) {
   const Text tenant{scope.tenant};
   const Text plugin{scope.plugin};
-  std::vector<std::int64_t> versions;
-  versions.reserve(ops.size());
   for (const auto& op : ops) {
     check_key(op.key);
     const Blob key{op.key};
-    std::vector<SqlRow> rows;
     if (op.kind == WriteOp::Kind::kErase) {
       if (op.expected_version == kAnyVersion) {
-        c.query("DELETE FROM coach_kv WHERE tenant = $1 AND plugin = $2 AND key = $3",
-                {tenant, plugin, key});
+        batch.add("DELETE FROM coach_kv WHERE tenant = $1 AND plugin = $2 AND key = $3",
+                  {tenant, plugin, key});
       } else {
-        rows = c.query(
+        batch.add(
             "DELETE FROM coach_kv WHERE tenant = $1 AND plugin = $2 AND key = $3"
             " AND version = $4 RETURNING version",
             {tenant, plugin, key, op.expected_version});
-        if (rows.empty()) throw RolledBack{};
       }
-      versions.push_back(0);
       continue;
     }
     const Blob value{op.value};
     if (op.expected_version == kAnyVersion) {
-      rows = c.query(
+      batch.add(
           "INSERT INTO coach_kv (tenant, plugin, key, value, version) VALUES ($1, $2, $3, $4, 1)"
           " ON CONFLICT (tenant, plugin, key) DO UPDATE SET value = excluded.value,"
           " version = coach_kv.version + 1 RETURNING version",
           {tenant, plugin, key, value});
     } else if (op.expected_version == kMustNotExist) {
-      rows = c.query(
+      batch.add(
           "INSERT INTO coach_kv (tenant, plugin, key, value, version) VALUES ($1, $2, $3, $4, 1)"
           " ON CONFLICT (tenant, plugin, key) DO NOTHING RETURNING version",
           {tenant, plugin, key, value});
     } else {
-      rows = c.query(
+      batch.add(
           "UPDATE coach_kv SET value = $4, version = version + 1 WHERE tenant = $1"
           " AND plugin = $2 AND key = $3 AND version = $5 RETURNING version",
           {tenant, plugin, key, value, op.expected_version});
+    }
+  }
+}
+
+std::vector<std::int64_t> kv_write_result(const SqlBatch& batch, std::size_t first,
+                                          const std::vector<WriteOp>& ops) {
+  std::vector<std::int64_t> versions;
+  versions.reserve(ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    const auto& op = ops[i];
+    const auto& rows = batch.rows(first + i);
+    const bool checked = op.expected_version != kAnyVersion;
+    if (op.kind == WriteOp::Kind::kErase) {
+      if (checked && rows.empty()) throw RolledBack{};
+      versions.push_back(0);
+      continue;
     }
     if (rows.empty()) throw RolledBack{};
     versions.push_back(as_int(rows[0][0]));
   }
   return versions;
+}
+
+std::vector<std::int64_t> kv_write(SqlConnection& c, StoreScope scope,
+                                   const std::vector<WriteOp>& ops) {
+  SqlBatch batch;
+  kv_write_plan(batch, scope, ops);
+  c.run_batch(batch);
+  return kv_write_result(batch, 0, ops);
 }
 
 std::vector<KvStats> kv_stats(SqlConnection& c) {

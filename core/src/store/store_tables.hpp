@@ -33,6 +33,11 @@ ScanPage kv_scan(SqlConnection& c, StoreScope scope, std::string_view prefix,
 // rest). Returns the new version of each op (0 for an erase).
 std::vector<std::int64_t> kv_write(SqlConnection& c, StoreScope scope,
                                    const std::vector<WriteOp>& ops);
+// kv_write in two halves, for writes that share a batch: the statements of ops (one each), and
+// the versions read from their rows, starting at statement first (throws RolledBack).
+void kv_write_plan(SqlBatch& batch, StoreScope scope, const std::vector<WriteOp>& ops);
+std::vector<std::int64_t> kv_write_result(const SqlBatch& batch, std::size_t first,
+                                          const std::vector<WriteOp>& ops);
 
 struct KvStats {
   std::string tenant;
