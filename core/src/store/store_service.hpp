@@ -2,8 +2,10 @@
 // StoreService: the daemon's one door to the database. write() runs a function inside the
 // current group transaction on the single writer connection and returns once that transaction
 // is committed and durable; functions queued while a commit is in progress run together in the
-// next one (group commit: one commit and one fsync for all of them). Each runs in its own
-// savepoint, so one failing rolls back only itself. read() runs on a pooled reader connection
+// next one (group commit: one commit and one fsync for all of them). A group runs first without
+// savepoints, its planned writes (write_planned) in one batch: on PostgreSQL BEGIN and all their
+// statements cost one round trip. If any write fails, the group runs again with a savepoint per
+// write, so the failing one rolls back alone. read() runs on a pooled reader connection
 // and sees everything acknowledged. When the database goes away, callers get UNAVAILABLE and the
 // writer reconnects with backoff; nothing is acknowledged that was not committed.
 #pragma once
