@@ -104,7 +104,8 @@ double pipelined_puts(StoreService& service, int ops, int in_flight, const std::
             all_done.notify_all();
           }
           next();
-        });
+        },
+        /*checks_versions=*/false);
   };
   auto t0 = Clock::now();
   for (int k = 0; k < in_flight; ++k) next();

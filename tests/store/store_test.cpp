@@ -248,31 +248,44 @@ TEST_P(StoreTest, AGroupKeepsItsOrderAndAFailedCheckRollsBackAlone) {
 }
 
 // A statement that fails inside a batch fails only its own write, and the connection serves on.
+// The writes here have no version checks, so the group's COMMIT travels in its batch; the
+// failure must keep it from committing anything of the failing write.
 TEST_P(StoreTest, AFailingStatementInABatchFailsOnlyItsWrite) {
   const core::StoreScope scope{tenant_, plugin_};
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> completed{0};
   std::exception_ptr held, bad, good;
-  service_->write_async([released](SqlConnection&) { released.wait(); },
-                        [&](std::exception_ptr e) { held = e, ++completed; });
+  auto put_ops = [](std::string key) {
+    return std::make_shared<std::vector<coach::WriteOp>>(
+        std::vector<coach::WriteOp>{{coach::WriteOp::Kind::kPut, std::move(key), "v"}});
+  };
+  service_->write_planned_async([released](core::SqlBatch&) { released.wait(); },
+                                [](const core::SqlBatch&, std::size_t) {},
+                                [&](std::exception_ptr e) { held = e, ++completed; }, false);
+  auto half = put_ops("half");
   service_->write_planned_async(
-      [](core::SqlBatch& b) { b.add("UPDATE no_such_table SET x = 1", {}); },
+      [half, scope](core::SqlBatch& b) {
+        core::kv_write_plan(b, scope, *half);
+        b.add("UPDATE no_such_table SET x = 1", {});
+      },
       [](const core::SqlBatch&, std::size_t) {},
-      [&](std::exception_ptr e) { bad = e, ++completed; });
-  auto ops = std::make_shared<std::vector<coach::WriteOp>>(
-      std::vector<coach::WriteOp>{{coach::WriteOp::Kind::kPut, "after", "ok", coach::kAnyVersion}});
+      [&](std::exception_ptr e) { bad = e, ++completed; }, false);
+  auto after = put_ops("after");
   service_->write_planned_async(
-      [ops, scope](core::SqlBatch& b) { core::kv_write_plan(b, scope, *ops); },
-      [ops](const core::SqlBatch& b, std::size_t first) { core::kv_write_result(b, first, *ops); },
-      [&](std::exception_ptr e) { good = e, ++completed; });
+      [after, scope](core::SqlBatch& b) { core::kv_write_plan(b, scope, *after); },
+      [after](const core::SqlBatch& b, std::size_t first) {
+        core::kv_write_result(b, first, *after);
+      },
+      [&](std::exception_ptr e) { good = e, ++completed; }, false);
   release.set_value();
   while (completed < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   EXPECT_FALSE(held);
   EXPECT_FALSE(good);
   ASSERT_TRUE(bad);
   EXPECT_THROW(std::rethrow_exception(bad), StoreError);
-  EXPECT_EQ(store_->get_bytes("after")->value, "ok");
+  EXPECT_FALSE(store_->get_bytes("half"));  // the failing write's own put was undone
+  EXPECT_EQ(store_->get_bytes("after")->value, "v");
   EXPECT_EQ(store_->put_bytes("later", "still serving"), 1);
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "plugin_store.hpp"
 
+#include <algorithm>
+
 #include "store_tables.hpp"
 
 namespace coach::core {
@@ -37,7 +39,9 @@ v1::Status PluginStore::write_values(const std::vector<WriteOp>& ops, bool& appl
           },
           [&](const SqlBatch& batch, std::size_t first) {
             return kv_write_result(batch, first, ops);
-          });
+          },
+          std::any_of(ops.begin(), ops.end(),
+                      [](const WriteOp& op) { return op.expected_version != kAnyVersion; }));
       applied = true;
     } catch (const RolledBack&) {
       applied = false;  // a version check failed; nothing of the batch was written

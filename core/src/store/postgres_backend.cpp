@@ -109,7 +109,7 @@ class PostgresConnection final : public SqlConnection {
       while (answered < sent) {
         Result res(PQgetResult(conn_));
         if (!res) {
-          ++answered;
+          batch.answered = ++answered;
           continue;
         }
         const auto status = PQresultStatus(res.get());

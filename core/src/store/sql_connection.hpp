@@ -68,7 +68,13 @@ class SqlBatch {
   bool empty() const { return statements_.empty(); }
   const std::vector<SqlRow>& rows(std::size_t i) const { return statements_[i].rows; }
   std::vector<Statement>& statements() { return statements_; }
-  void clear() { statements_.clear(); }
+  void clear() {
+    statements_.clear();
+    answered = 0;
+  }
+
+  // Statements whose outcome the run has read (when it throws: how far the server got).
+  std::size_t answered = 0;
 
  private:
   std::vector<Statement> statements_;
@@ -87,7 +93,10 @@ class SqlConnection {
   // Runs the batch's statements in order and keeps each one's rows. Stops at the first that
   // fails and throws its StoreError (inside a transaction, which the caller then rolls back).
   virtual void run_batch(SqlBatch& batch) {
-    for (auto& s : batch.statements()) s.rows = query(s.sql, s.params);
+    for (auto& s : batch.statements()) {
+      s.rows = query(s.sql, s.params);
+      ++batch.answered;
+    }
   }
 };
 

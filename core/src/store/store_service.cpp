@@ -113,10 +113,12 @@ void StoreService::write_async(std::function<void(SqlConnection&)> fn,
 
 void StoreService::write_planned_async(std::function<void(SqlBatch&)> plan,
                                        std::function<void(const SqlBatch&, std::size_t)> check,
-                                       std::function<void(std::exception_ptr)> done) {
+                                       std::function<void(std::exception_ptr)> done,
+                                       bool checks_versions) {
   auto job = std::make_unique<Job>();
   job->plan = std::move(plan);
   job->check = std::move(check);
+  job->checks_versions = checks_versions;
   job->on_done = std::move(done);
   enqueue(job.get());
   job.release();  // the writer owns it now
@@ -266,14 +268,16 @@ void StoreService::run_job(Job& job) {
   job.check(batch, 0);
 }
 
-void StoreService::run_jobs_batched(std::vector<Job*>& group) {
+bool StoreService::run_jobs_batched(std::vector<Job*>& group, bool& began) {
   SqlBatch batch;
   std::vector<std::size_t> firsts;
+  bool commit_in_batch = true;
+  for (const Job* job : group) commit_in_batch &= job->plan && !job->checks_versions;
   bool begun = false;  // BEGIN travels with the first batch: one round trip fewer
   for (std::size_t i = 0; i < group.size();) {
     if (!group[i]->plan) {
       if (!begun) writer_->query(backend_->begin_sql());
-      begun = true;
+      began = begun = true;
       group[i++]->run(*writer_);
       continue;
     }
@@ -287,25 +291,45 @@ void StoreService::run_jobs_batched(std::vector<Job*>& group) {
       firsts.push_back(batch.size());
       group[end]->plan(batch);
     }
-    writer_->run_batch(batch);
-    for (std::size_t k = i; k < end; ++k) group[k]->check(batch, firsts[k - i]);
+    if (commit_in_batch) batch.add("COMMIT", {});
+    try {
+      writer_->run_batch(batch);
+    } catch (...) {
+      began |= batch.answered > 0;
+      throw;
+    }
+    began = true;
+    for (std::size_t k = i; k < end; ++k) {
+      if (!commit_in_batch) {
+        group[k]->check(batch, firsts[k - i]);
+        continue;
+      }
+      try {  // committed already: a check that fails anyway fails its own write only
+        group[k]->check(batch, firsts[k - i]);
+      } catch (...) {
+        group[k]->error = std::current_exception();
+      }
+    }
     i = end;
   }
+  return commit_in_batch;
 }
 
 void StoreService::run_group(std::vector<Job*>& group) {
   // Fast path: every job in one transaction, no savepoints.
   bool clean = true;
+  bool committed = false;
   for (int attempt = 0;; ++attempt) {
     if (!ensure_writer(group)) return;
+    bool began = false;
     try {
-      run_jobs_batched(group);
+      committed = run_jobs_batched(group, began);
     } catch (const StoreError& e) {
       if (!e.connection_lost()) {
         clean = false;
-      } else if (attempt == 0) {
-        // The connection died while idle (the server restarted). Nothing of the group can have
-        // committed, so it runs once more on a new connection.
+      } else if (attempt == 0 && !began) {
+        // The connection died while idle (the server restarted) and not even BEGIN reached the
+        // server, so nothing of the group ran: once more on a new connection.
         writer_.reset();
         retry_at_ = {};
         continue;
@@ -343,6 +367,7 @@ void StoreService::run_group(std::vector<Job*>& group) {
       return;
     }
   }
+  if (committed) return;
   try {
     writer_->query("COMMIT");
   } catch (const StoreError& e) {

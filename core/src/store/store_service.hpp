@@ -73,12 +73,16 @@ class StoreService {
   // throwing RolledBack. Planned writes next to each other in a group share one batch, which
   // PostgreSQL runs in one round trip (pipeline mode) instead of one per statement. Like fn of
   // write(), both may run more than once.
+  //
+  // checks_versions false promises that check never throws RolledBack (no version condition):
+  // a group made only of such writes sends its COMMIT in the same batch.
   template <typename Plan, typename Check>
-  auto write_planned(Plan&& plan, Check&& check)
+  auto write_planned(Plan&& plan, Check&& check, bool checks_versions = true)
       -> std::invoke_result_t<Check&, const SqlBatch&, std::size_t> {
     using R = std::invoke_result_t<Check&, const SqlBatch&, std::size_t>;
     std::optional<R> result;
     Job job;
+    job.checks_versions = checks_versions;
     job.plan = [&](SqlBatch& batch) { plan(batch); };
     job.check = [&](const SqlBatch& batch, std::size_t first) {
       result.emplace(check(batch, first));
@@ -95,7 +99,8 @@ class StoreService {
   // write_planned without waiting, as write_async.
   void write_planned_async(std::function<void(SqlBatch&)> plan,
                            std::function<void(const SqlBatch&, std::size_t)> check,
-                           std::function<void(std::exception_ptr)> done);
+                           std::function<void(std::exception_ptr)> done,
+                           bool checks_versions = true);
 
   // Runs fn(SqlConnection&) on a reader connection. Throws StoreError or what fn threw. A read
   // that finds its pooled connection dead (the server restarted) is retried once on a new one.
@@ -125,6 +130,7 @@ class StoreService {
     // Set instead of run for a planned write.
     std::function<void(SqlBatch&)> plan;
     std::function<void(const SqlBatch&, std::size_t)> check;
+    bool checks_versions = true;
     std::exception_ptr error;
     // Released by the writer when the job's transaction is over: wakes exactly this caller.
     std::binary_semaphore done{0};
@@ -155,8 +161,10 @@ class StoreService {
   // Runs one job on the writer connection, a planned one in a batch of its own.
   void run_job(Job& job);
   // Runs the whole group, planned writes next to each other in one batch; throws on the first
-  // failure.
-  void run_jobs_batched(std::vector<Job*>& group);
+  // failure. began: the server has started the group's transaction (before that, a lost
+  // connection lost nothing). Returns true when the group's COMMIT went in its batch, which it
+  // does when no write of the group can roll back on a version check.
+  bool run_jobs_batched(std::vector<Job*>& group, bool& began);
   void writer_loop();
   void run_group(std::vector<Job*>& group);
   bool ensure_writer(std::vector<Job*>& group);
