@@ -78,6 +78,19 @@ class PostgresConnection final : public SqlConnection {
   // one round trip instead of one per statement. After a failing statement the server skips the
   // rest (PGRES_PIPELINE_ABORTED) up to the sync; the first error is thrown once all is read.
   void run_batch(SqlBatch& batch) override {
+    try {
+      run_pipeline(batch);
+    } catch (const StoreError&) {
+      throw;
+    } catch (const std::exception& e) {
+      // Whatever interrupted the pipeline left the connection mid-protocol: never reuse it.
+      throw StoreError(v1::STATUS_CODE_UNAVAILABLE,
+                       fmt::format("postgresql {}: batch interrupted: {}", where_, e.what()), true);
+    }
+  }
+
+ private:
+  void run_pipeline(SqlBatch& batch) {
     auto& statements = batch.statements();
     const std::size_t n = statements.size();
     if (n == 0) return;
@@ -124,14 +137,12 @@ class PostgresConnection final : public SqlConnection {
     }
     Result sync(PQgetResult(conn_));
     if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
-      if (first_error) std::rethrow_exception(first_error);
-      lost("the batch did not end with its sync");
+      lost("the batch did not end with its sync");  // mid-protocol: the connection is done
     }
     if (PQexitPipelineMode(conn_) != 1) lost("cannot leave pipeline mode");
     if (first_error) std::rethrow_exception(first_error);
   }
 
- private:
   static constexpr std::size_t kMaxUnread = 256;
 
   // Parameters in libpq's binary form. values point into ints for integers: keep together.
