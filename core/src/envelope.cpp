@@ -4,10 +4,9 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <cstring>
-
-#include "fmt/format.h"
 
 namespace coach::core {
 
@@ -17,9 +16,12 @@ void write_message_id(std::string& out) {
   static std::atomic<std::uint64_t> counter{0};
   auto now = std::chrono::system_clock::now().time_since_epoch();
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-  out.clear();
-  fmt::format_to(std::back_inserter(out), "{:x}-{:x}", us,
-                 counter.fetch_add(1, std::memory_order_relaxed));
+  // "<hex us>-<hex counter>", written without a format string: this runs once per message.
+  char buf[2 * 16 + 1];
+  char* end = std::to_chars(buf, buf + 16, static_cast<std::uint64_t>(us), 16).ptr;
+  *end++ = '-';
+  end = std::to_chars(end, end + 16, counter.fetch_add(1, std::memory_order_relaxed), 16).ptr;
+  out.assign(buf, end);
 }
 
 void write_header(char* out, char tag, std::uint64_t seq, std::string_view tail) {

@@ -155,7 +155,8 @@ class ContextImpl final : public PluginContext {
 
  private:
   v1::Status check_own_topic(const std::string& t) const {
-    if (t.rfind(name_ + ".", 0) != 0 || !is_topic(t)) {
+    const bool own = t.size() > name_.size() && t.starts_with(name_) && t[name_.size()] == '.';
+    if (!own || !is_topic(t)) {
       return error(v1::STATUS_CODE_INVALID_ARGUMENT,
                    "topic '" + t + "' must be '" + name_ + ".<event>' in [a-z0-9_.]");
     }
