@@ -273,20 +273,19 @@ bool StoreService::run_jobs_batched(std::vector<Job*>& group, bool& began) {
   std::vector<std::size_t> firsts;
   bool commit_in_batch = true;
   for (const Job* job : group) commit_in_batch &= job->plan && !job->checks_versions;
-  bool begun = false;  // BEGIN travels with the first batch: one round trip fewer
   for (std::size_t i = 0; i < group.size();) {
     if (!group[i]->plan) {
-      if (!begun) writer_->query(backend_->begin_sql());
-      began = begun = true;
+      if (!began) writer_->query(backend_->begin_sql());
+      began = true;
       group[i++]->run(*writer_);
       continue;
     }
-    // Planned jobs in a row share one batch; the order of the group's writes is kept.
+    // Planned jobs in a row share one batch; the order of the group's writes is kept. BEGIN
+    // travels with the first batch: one round trip fewer.
     std::size_t end = i;
     batch.clear();
     firsts.clear();
-    if (!begun) batch.add(backend_->begin_sql(), {});
-    begun = true;
+    if (!began) batch.add(backend_->begin_sql(), {});
     for (; end < group.size() && group[end]->plan; ++end) {
       firsts.push_back(batch.size());
       group[end]->plan(batch);
@@ -300,14 +299,11 @@ bool StoreService::run_jobs_batched(std::vector<Job*>& group, bool& began) {
     }
     began = true;
     for (std::size_t k = i; k < end; ++k) {
-      if (!commit_in_batch) {
-        group[k]->check(batch, firsts[k - i]);
-        continue;
-      }
-      try {  // committed already: a check that fails anyway fails its own write only
+      try {
         group[k]->check(batch, firsts[k - i]);
       } catch (...) {
-        group[k]->error = std::current_exception();
+        if (!commit_in_batch) throw;
+        group[k]->error = std::current_exception();  // committed already: fails only its own write
       }
     }
     i = end;
