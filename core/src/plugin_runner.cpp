@@ -14,6 +14,7 @@
 #include "names.hpp"
 #include "store/plugin_store.hpp"
 #include "store/store_tables.hpp"
+#include "thread_name.hpp"
 
 namespace coach::core {
 
@@ -60,6 +61,12 @@ class ContextImpl final : public PluginContext {
       if (std::this_thread::get_id() != thread_) {
         return error(v1::STATUS_CODE_FAILED_PRECONDITION, "publish() off the plugin's thread");
       }
+      if (recorded_topics_.insert(t).second) event_types_->record(t, message.GetDescriptor());
+      // Checked before the envelope is built: an event nobody listens to costs no serialisation.
+      if (interest_ && !interest_->wants(t)) {
+        interest_->count_unwanted();
+        return {};
+      }
       v1::Envelope env;
       env.set_kind(v1::Envelope::KIND_EVENT);
       env.set_message_id(new_message_id());
@@ -67,11 +74,6 @@ class ContextImpl final : public PluginContext {
       env.set_tenant(tenant_);
       stamp_now(env);
       env.mutable_payload()->PackFrom(message);
-      if (recorded_topics_.insert(t).second) event_types_->record(t, message.GetDescriptor());
-      if (interest_ && !interest_->wants(t)) {
-        interest_->count_unwanted();
-        return {};
-      }
       const std::string bytes = env.SerializeAsString();
       const std::string header = frame::kEvent + t;
       std::array<zmq::const_buffer, 2> parts{zmq::buffer(header), zmq::buffer(bytes)};
@@ -429,7 +431,10 @@ PluginRunner::~PluginRunner() {
 
 std::string PluginRunner::start(std::chrono::milliseconds timeout) {
   auto result = state_->started.get_future();
-  thread_ = std::thread([state = state_] { state->run(); });
+  thread_ = std::thread([state = state_] {
+    name_this_thread("p:" + state->options.config.name);
+    state->run();
+  });
   if (result.wait_for(timeout) != std::future_status::ready) {
     state_->abandoned = true;
     return fmt::format("start did not return within {} ms", timeout.count());

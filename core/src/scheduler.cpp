@@ -11,6 +11,7 @@
 
 #include "envelope.hpp"
 #include "logging.hpp"
+#include "thread_name.hpp"
 
 namespace coach::core {
 
@@ -41,7 +42,10 @@ Scheduler::~Scheduler() {
 }
 
 void Scheduler::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("coach-scheduler");
+    run();
+  });
 }
 
 void Scheduler::stop() {

@@ -11,6 +11,7 @@
 #include "logging.hpp"
 #include "store/plugin_store.hpp"
 #include "store/store_tables.hpp"
+#include "thread_name.hpp"
 
 namespace coach::core {
 
@@ -22,7 +23,10 @@ StoreAdmin::StoreAdmin(zmq::context_t& zmq, std::string backend_endpoint, StoreS
       clock_(clock),
       node_id_(std::move(node_id)),
       log_(make_logger("store_admin")) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("coach-admin");
+    run();
+  });
 }
 
 StoreAdmin::~StoreAdmin() {

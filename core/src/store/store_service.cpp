@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "logging.hpp"
+#include "thread_name.hpp"
 
 namespace coach::core {
 
@@ -41,7 +42,10 @@ StoreService::StoreService(const StoreConfig& config)
     : config_(config), backend_(make_backend(config)), log_(make_logger("store")) {
   writer_ = backend_->connect();
   migrate(*writer_);
-  thread_ = std::thread([this] { writer_loop(); });
+  thread_ = std::thread([this] {
+    name_this_thread("coach-store");
+    writer_loop();
+  });
 }
 
 StoreService::~StoreService() {
