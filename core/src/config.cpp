@@ -151,12 +151,18 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
   cfg.source = source;
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   r.check_keys(root, "",
-               {"deployment", "log", "bus", "plugin_dirs", "plugins", "store", "scheduler"});
+               {"deployment", "cpu_scheduling", "log", "bus", "plugin_dirs", "plugins", "store",
+                "scheduler"});
 
   if (auto d = root["deployment"]) {
     cfg.deployment = r.scalar(d, "deployment");
     if (cfg.deployment != "production" && cfg.deployment != "test")
       r.fail(d, "deployment", "expected production or test, got '" + cfg.deployment + "'");
+  }
+  if (auto s = root["cpu_scheduling"]) {
+    cfg.cpu_scheduling = r.scalar(s, "cpu_scheduling");
+    if (cfg.cpu_scheduling != "batch" && cfg.cpu_scheduling != "normal")
+      r.fail(s, "cpu_scheduling", "expected batch or normal, got '" + cfg.cpu_scheduling + "'");
   }
 
   cfg.store.sqlite_path = expand_path_variables("$STATE_DIR/coachd.db");

@@ -82,6 +82,10 @@ struct DaemonConfig {
   // "production" or "test"; only a test deployment may run on a test clock.
   std::string deployment = "production";
   std::string clock = "system";  // or "test": clients advance it with coachd AdvanceClock
+  // "batch": the daemon's threads run under SCHED_BATCH, so a thread woken by another (a plugin
+  // handed a request, the broker handed a reply) does not preempt it mid-batch; "normal": the
+  // kernel's default policy. Applied at start, before any thread exists.
+  std::string cpu_scheduling = "batch";
   StoreConfig store;
   SchedulerConfig scheduler;
 

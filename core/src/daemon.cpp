@@ -708,6 +708,10 @@ void Daemon::reload() {
     log_->warn("SIGHUP: changes under bus: (endpoints, tenant, frame size) take effect at restart");
     next.bus = config_.bus;
   }
+  if (next.cpu_scheduling != config_.cpu_scheduling) {
+    log_->warn("SIGHUP: cpu_scheduling takes effect at restart");
+    next.cpu_scheduling = config_.cpu_scheduling;
+  }
   if (next.log.level != config_.log.level) set_log_level(next.log.level);
   DaemonConfig previous = std::move(config_);
   config_ = std::move(next);

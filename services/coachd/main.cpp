@@ -11,6 +11,7 @@
 #include <string>
 
 #include "config.hpp"
+#include "cpu_scheduling.hpp"
 #include "daemon.hpp"
 #include "logging.hpp"
 #include "signal_watcher.hpp"
@@ -60,12 +61,14 @@ int main(int argc, char** argv) {
   coach::core::configure_logging(config.log);
   auto log = coach::core::make_logger("coachd");
   try {
-    // Before any thread exists, so every thread inherits the blocked signal mask.
+    // Before any thread exists: every thread inherits the policy and the blocked signal mask.
+    coach::core::apply_cpu_scheduling(config.cpu_scheduling);
     coach::core::SignalWatcher signals;
     int code = 0;
     {
       coach::core::Daemon daemon(std::move(config), config_path, signals);
-      log->info("coachd {} starting (pid {})", PROJECT_VERSION, ::getpid());
+      log->info("coachd {} starting (pid {}, cpu scheduling {})", PROJECT_VERSION, ::getpid(),
+                coach::core::cpu_scheduling_of());
       code = daemon.run();
     }
     spdlog::shutdown();

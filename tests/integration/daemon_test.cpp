@@ -5,6 +5,10 @@
 #include <google/protobuf/wrappers.pb.h>
 #include <gtest/gtest.h>
 
+#include <sched.h>
+
+#include <filesystem>
+#include <map>
 #include <thread>
 
 #include "bus_client.hpp"
@@ -423,6 +427,40 @@ TEST(DaemonCli, CheckConfigNamesBadKeyAndLine) {
   r = run_command({COACHD_BIN, "--help"}, dir.file("out"));
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("--check-config"), std::string::npos);
+}
+
+namespace {
+// thread name -> policy ("batch", "normal", ...) for every thread of process pid.
+std::map<std::string, std::string> thread_policies(pid_t pid) {
+  std::map<std::string, std::string> out;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+    std::string name = read_file(task.path().string() + "/comm");
+    while (!name.empty() && name.back() == '\n') name.pop_back();
+    const int tid = std::stoi(task.path().filename().string());
+    const int policy = ::sched_getscheduler(tid);
+    out[name] = policy == SCHED_BATCH ? "batch" : policy == SCHED_OTHER ? "normal" : "other";
+  }
+  return out;
+}
+}  // namespace
+
+TEST(DaemonCli, EveryThreadRunsUnderTheConfiguredCpuScheduling) {
+  DaemonProcess batch("  good: {}\n");
+  batch.start();
+  auto policies = thread_policies(batch.pid());
+  // The broker, ZeroMQ's I/O thread, the store writer and the plugin's thread, among others.
+  for (const char* name : {"coachd", "ZMQbg/IO/0", "coach-store", "p:good"})
+    EXPECT_EQ(policies[name], "batch") << name;
+  for (const auto& [name, policy] : policies) EXPECT_EQ(policy, "batch") << name;
+  EXPECT_NE(batch.log().find("cpu scheduling batch"), std::string::npos) << batch.log();
+
+  DaemonProcess normal("  good: {}\n");
+  normal.set_sections(normal.default_sections() + "cpu_scheduling: normal\n");
+  normal.start();
+  policies = thread_policies(normal.pid());
+  EXPECT_EQ(policies["p:good"], "normal");
+  for (const auto& [name, policy] : policies) EXPECT_EQ(policy, "normal") << name;
 }
 
 TEST(DaemonCli, LogsToRotatingFileFromConfig) {

@@ -85,6 +85,8 @@ TEST(Config, StoreAndSchedulerDefaultsAndOverrides) {
   EXPECT_NE(defaults.store.sqlite_path.find("coachd.db"), std::string::npos);
   EXPECT_EQ(defaults.clock, "system");
   EXPECT_EQ(defaults.deployment, "production");
+  EXPECT_EQ(defaults.cpu_scheduling, "batch");
+  EXPECT_EQ(parse("cpu_scheduling: normal\n").cpu_scheduling, "normal");
 
   auto cfg = parse(
       "deployment: test\n"
@@ -107,6 +109,7 @@ TEST(Config, StoreAndSchedulerMistakesNameKeyAndLine) {
   expect_error("store:\n  sqlite:\n    file: x\n", "store.sqlite.file", 3);
   expect_error("scheduler:\n  clock: test\n", "scheduler.clock", 2);  // not a test deployment
   expect_error("deployment: staging\n", "deployment", 1);
+  expect_error("log:\n  level: info\ncpu_scheduling: fifo\n", "cpu_scheduling", 3);
   expect_error("scheduler:\n  lease_ms: 5\n", "scheduler.lease_ms", 2);
 }
 
