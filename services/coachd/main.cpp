@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <system_error>
 
 #include "config.hpp"
 #include "cpu_scheduling.hpp"
@@ -62,7 +63,12 @@ int main(int argc, char** argv) {
   auto log = coach::core::make_logger("coachd");
   try {
     // Before any thread exists: every thread inherits the policy and the blocked signal mask.
-    coach::core::apply_cpu_scheduling(config.cpu_scheduling);
+    try {
+      coach::core::apply_cpu_scheduling(config.cpu_scheduling);
+    } catch (const std::system_error& e) {
+      // A hint, not a requirement: a sandbox that forbids it leaves the kernel's default.
+      log->warn("{}; running under the default policy", e.what());
+    }
     coach::core::SignalWatcher signals;
     int code = 0;
     {

@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   CLI::App app{"coach_bus_bench: coachd request round trip against a raw ZeroMQ echo"};
   int rounds = 5, sequential = 4000, pipelined = 100000, window = 64, text_bytes = 64;
   std::string service = "echo";
+  std::string cpu_scheduling = "batch";
   app.add_option("--rounds", rounds,
                  "Rounds; each measures the raw echo, then coachd (medians are reported)")
       ->capture_default_str()
@@ -94,13 +95,19 @@ int main(int argc, char** argv) {
                  "Service the requests go to (diagnostics: an unknown one measures the broker "
                  "alone)")
       ->capture_default_str();
+  app.add_option("--cpu-scheduling", cpu_scheduling,
+                 "coachd's cpu_scheduling (batch is the default config's; normal to compare)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"batch", "normal"}));
   CLI11_PARSE(app, argc, argv);
 
   coach::v1::echo::EchoRequest req;
   req.set_text(std::string(static_cast<std::size_t>(text_bytes), 'x'));
   const std::string payload = coach::core::make_request(service, "Echo", req).SerializeAsString();
-  fmt::print("payload: {} byte envelope; {} rounds of {} sequential and {} pipelined (window {})\n",
-             payload.size(), rounds, sequential, pipelined, window);
+  fmt::print(
+      "payload: {} byte envelope; {} rounds of {} sequential and {} pipelined (window {}); coachd "
+      "cpu_scheduling {}\n",
+      payload.size(), rounds, sequential, pipelined, window, cpu_scheduling);
 
   // Baseline: raw DEALER/ROUTER echo over ipc in its own process, as coachd is: one server
   // thread, one I/O thread, nothing but receive and send back. Forked before this process
@@ -124,6 +131,7 @@ int main(int argc, char** argv) {
   coach::testing::DaemonProcess daemon(
       "  echo: {}\n  behavior_styles: {}\n  motivation_keys: {}\n  service_followup: {}\n", "",
       "info");
+  daemon.set_sections(daemon.default_sections() + "cpu_scheduling: " + cpu_scheduling + "\n");
   auto t0 = Clock::now();
   daemon.start();
   double ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
