@@ -400,8 +400,8 @@ void Daemon::handle_client_message(std::vector<zmq::message_t>& parts) {
                             config_.bus.max_frame_bytes));
     return;
   }
-  v1::Envelope& envelope = request_envelope_;  // reused: parsing keeps its strings' capacity
-  if (!envelope.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) {
+  v1::Envelope& envelope = request_envelope_;  // reused: parsing keeps its buffers
+  if (!parse_reusing_buffers(envelope, frame.data(), frame.size())) {
     reply_error(request, v1::STATUS_CODE_MALFORMED_FRAME, "frame is not a coach.v1.Envelope");
     return;
   }

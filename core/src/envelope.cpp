@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "envelope.hpp"
 
+#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <limits>
 
 namespace coach::core {
 
@@ -39,6 +41,33 @@ std::string new_message_id() {
 }
 
 void set_new_message_id(v1::Envelope& env) { write_message_id(*env.mutable_message_id()); }
+
+void clear_keeping_buffers(v1::Envelope& env) {
+  v1::Status* status = env.release_status();
+  google::protobuf::Any* payload = env.release_payload();
+  google::protobuf::Timestamp* sent_at = env.release_sent_at();
+  env.Clear();  // strings keep their capacity
+  if (status) {
+    status->Clear();
+    env.set_allocated_status(status);
+  }
+  if (payload) {
+    payload->Clear();
+    env.set_allocated_payload(payload);
+  }
+  if (sent_at) {
+    sent_at->Clear();
+    env.set_allocated_sent_at(sent_at);
+  }
+}
+
+bool parse_reusing_buffers(v1::Envelope& env, const void* data, std::size_t size) {
+  clear_keeping_buffers(env);
+  if (size > static_cast<std::size_t>(std::numeric_limits<int>::max())) return false;
+  google::protobuf::io::CodedInputStream input(static_cast<const std::uint8_t*>(data),
+                                               static_cast<int>(size));
+  return env.MergePartialFromCodedStream(&input) && input.ConsumedEntireMessage();
+}
 
 zmq::message_t to_message(const google::protobuf::MessageLite& message) {
   zmq::message_t out(message.ByteSizeLong());

@@ -51,6 +51,15 @@ std::string new_message_id();
 void set_new_message_id(v1::Envelope& env);
 void stamp_now(v1::Envelope& env);
 
+// For an envelope reused from message to message (the broker's and each plugin thread's): empties
+// it but keeps its sub-messages (payload, sent_at, status), emptied, and every string's capacity.
+// Clear() would free the sub-messages, and the next message would allocate them all again. The
+// one visible difference: a kept sub-message stays present (has_payload() is true, and it would
+// serialise as an empty field) until it is cleared or released.
+void clear_keeping_buffers(v1::Envelope& env);
+// ParseFromArray for a reused envelope: clear_keeping_buffers, then the bytes merged in.
+bool parse_reusing_buffers(v1::Envelope& env, const void* data, std::size_t size);
+
 // message serialised straight into a ZeroMQ message.
 zmq::message_t to_message(const google::protobuf::MessageLite& message);
 

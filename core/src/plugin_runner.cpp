@@ -302,13 +302,13 @@ void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::
     log->error("plugin {}: request with {} frames dropped", options.library.name, parts.size());
     return;
   }
-  // Reused from request to request: parsing and building keep their strings' capacity.
+  // Reused from request to request: parsing and building keep their sub-messages and strings.
   v1::Envelope& request = request_;
   v1::Envelope& reply = reply_;
-  reply.Clear();
+  clear_keeping_buffers(reply);
   reply.set_kind(v1::Envelope::KIND_REPLY);
   auto* status = reply.mutable_status();
-  if (!request.ParseFromArray(parts[1].data(), static_cast<int>(parts[1].size()))) {
+  if (!parse_reusing_buffers(request, parts[1].data(), parts[1].size())) {
     status->set_code(v1::STATUS_CODE_MALFORMED_FRAME);
     status->set_message("request does not parse");
   } else {
@@ -330,12 +330,12 @@ void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::
       }
       context.reset_tenant();
       if (status->code() != v1::STATUS_CODE_OK) {
-        reply.clear_payload();
         status->set_message(fmt::format("plugin '{}' method '{}': {}", options.library.name,
                                         request.method(), status->message()));
       }
     }
   }
+  if (status->code() != v1::STATUS_CODE_OK) reply.clear_payload();  // an error carries none
   set_new_message_id(reply);
   stamp_now(reply);
   char code[12];

@@ -48,6 +48,53 @@ TEST(Envelope, InternalHeadersRoundTripAndRejectShortFrames) {
 TEST(Envelope, GarbageDoesNotParseAsEnvelope) {
   v1::Envelope env;
   EXPECT_FALSE(env.ParseFromString(std::string("\xff\xff\xff\xff garbage", 12)));
+  const std::string garbage("\xff\xff\xff\xff garbage", 12);
+  EXPECT_FALSE(parse_reusing_buffers(env, garbage.data(), garbage.size()));
+}
+
+TEST(Envelope, AReusedEnvelopeKeepsItsBuffersButNothingOfTheLastMessage) {
+  google::protobuf::StringValue text;
+  text.set_value("a first payload, long enough to live on the heap");
+  auto first = make_request("echo", "Echo", text);
+  first.set_tenant("acme");
+  first.mutable_status()->set_code(v1::STATUS_CODE_INTERNAL);
+  first.mutable_status()->set_message("a status a request would not carry");
+  const std::string first_bytes = first.SerializeAsString();
+  v1::Envelope second;
+  second.set_kind(v1::Envelope::KIND_REQUEST);
+  second.set_message_id("m-2");
+  second.set_service("other");
+  const std::string second_bytes = second.SerializeAsString();
+
+  v1::Envelope reused;
+  ASSERT_TRUE(parse_reusing_buffers(reused, first_bytes.data(), first_bytes.size()));
+  EXPECT_EQ(reused.SerializeAsString(), first_bytes);
+  const auto* payload = &reused.payload();
+  const auto* status = &reused.status();
+
+  ASSERT_TRUE(parse_reusing_buffers(reused, second_bytes.data(), second_bytes.size()));
+  EXPECT_EQ(&reused.payload(), payload);  // the point: kept, not freed and allocated again
+  EXPECT_EQ(&reused.status(), status);
+  EXPECT_EQ(reused.message_id(), "m-2");
+  EXPECT_EQ(reused.service(), "other");
+  EXPECT_EQ(reused.method(), "");
+  EXPECT_EQ(reused.tenant(), "");
+  EXPECT_EQ(reused.payload().type_url(), "");
+  EXPECT_EQ(reused.payload().value(), "");
+  EXPECT_EQ(reused.status().code(), v1::STATUS_CODE_OK);
+  EXPECT_EQ(reused.status().message(), "");
+  EXPECT_EQ(reused.sent_at().seconds(), 0);
+
+  // Building on it: cleared the same way, then only what is set is sent (an error path clears
+  // the kept payload, as the plugin runner does).
+  clear_keeping_buffers(reused);
+  reused.set_correlation_id("m-2");
+  reused.clear_payload();
+  reused.clear_status();
+  reused.clear_sent_at();
+  v1::Envelope expected;
+  expected.set_correlation_id("m-2");
+  EXPECT_EQ(reused.SerializeAsString(), expected.SerializeAsString());
 }
 
 }  // namespace coach::core
