@@ -5,8 +5,6 @@
 #include <google/protobuf/wrappers.pb.h>
 #include <gtest/gtest.h>
 
-#include <sched.h>
-
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -14,6 +12,7 @@
 #include "bus_client.hpp"
 #include "coach/abi.hpp"
 #include "coach/v1/admin.pb.h"
+#include "cpu_scheduling.hpp"
 #include "daemon_process.hpp"
 #include "envelope.hpp"
 
@@ -437,9 +436,7 @@ std::map<std::string, std::string> thread_policies(pid_t pid) {
        std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
     std::string name = read_file(task.path().string() + "/comm");
     while (!name.empty() && name.back() == '\n') name.pop_back();
-    const int tid = std::stoi(task.path().filename().string());
-    const int policy = ::sched_getscheduler(tid);
-    out[name] = policy == SCHED_BATCH ? "batch" : policy == SCHED_OTHER ? "normal" : "other";
+    out[name] = core::cpu_scheduling_of(std::stoi(task.path().filename().string()));
   }
   return out;
 }
