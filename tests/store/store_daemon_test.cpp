@@ -408,7 +408,7 @@ TEST(StoreDaemon, PostgresOutageGivesErrorsThenRecoversWithoutRestart) {
   dsn = dsn.substr(dsn.rfind('\n') + 1);  // the last line; warnings may come before it
   struct StopCluster {
     std::string dir;
-    ~StopCluster() { run_command({COACH_SOURCE_DIR "/tests/pg.sh", "stop", dir}); }
+    ~StopCluster() { run_command({COACH_SOURCE_DIR "/tests/pg.sh", "destroy", dir}); }
   } stop_at_end{pg_dir};
 
   DaemonProcess d(kKvPlugins, "", "info");

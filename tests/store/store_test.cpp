@@ -90,6 +90,11 @@ TEST_P(StoreTest, ScanIsOrderedAndPaginated) {
   EXPECT_EQ(keys.back(), "a/24");
   EXPECT_EQ(store_->scan("", "", 1000).items.size(), 27u);
   EXPECT_EQ(store_->scan(std::string("a\xff")).items.size(), 1u);
+  // start_after is the one lower bound when it is past the prefix; before it, the prefix is.
+  EXPECT_EQ(store_->scan("a/", "a/1", 100).items.front().key, "a/10");
+  EXPECT_EQ(store_->scan("a/", "a", 100).items.size(), 25u);
+  EXPECT_EQ(store_->scan("a/", "0", 100).items.front().key, "a/00");
+  EXPECT_TRUE(store_->scan("a/", "b", 100).items.empty());
 }
 
 TEST_P(StoreTest, CompareAndSetChecksTheVersion) {

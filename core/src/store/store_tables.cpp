@@ -67,19 +67,16 @@ ScanPage kv_scan(SqlConnection& c, StoreScope scope, std::string_view prefix,
   limit = std::clamp<std::uint32_t>(limit, 1, 1000);
   const auto end = prefix_end(prefix);
   const auto fetch = static_cast<std::int64_t>(limit) + 1;
-  std::vector<SqlRow> rows;
-  if (end) {
-    rows = c.query(
-        "SELECT key, value, version FROM coach_kv WHERE tenant = $1 AND plugin = $2"
-        " AND key >= $3 AND key > $4 AND key < $5 ORDER BY key LIMIT $6",
-        {Text{scope.tenant}, Text{scope.plugin}, Blob{prefix}, Blob{start_after}, Blob{*end},
-         fetch});
-  } else {
-    rows = c.query(
-        "SELECT key, value, version FROM coach_kv WHERE tenant = $1 AND plugin = $2"
-        " AND key >= $3 AND key > $4 ORDER BY key LIMIT $5",
-        {Text{scope.tenant}, Text{scope.plugin}, Blob{prefix}, Blob{start_after}, fetch});
-  }
+  // One lower bound: with two (key >= prefix AND key > start_after) both backends take the first
+  // as the index range and filter the second row by row, so page k re-read every earlier key.
+  const bool after = start_after >= prefix;
+  const std::string sql = fmt::format(
+      "SELECT key, value, version FROM coach_kv WHERE tenant = $1 AND plugin = $2 AND key {} $3"
+      "{} ORDER BY key LIMIT $4",
+      after ? ">" : ">=", end ? " AND key < $5" : "");
+  const Blob lower{after ? start_after : prefix};
+  auto rows = end ? c.query(sql, {Text{scope.tenant}, Text{scope.plugin}, lower, fetch, Blob{*end}})
+                  : c.query(sql, {Text{scope.tenant}, Text{scope.plugin}, lower, fetch});
   ScanPage page;
   const bool more = rows.size() > limit;
   if (more) rows.pop_back();
