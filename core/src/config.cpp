@@ -206,7 +206,8 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
 
   if (auto sch = root["scheduler"]) {
     r.check_keys(sch, "scheduler",
-                 {"node_id", "clock", "lease_ms", "max_attempts", "poll_ms", "max_in_flight"});
+                 {"node_id", "clock", "lease_ms", "max_attempts", "poll_ms", "max_in_flight",
+                  "retention_hours", "prune_interval_ms"});
     if (sch["node_id"]) cfg.scheduler.node_id = r.scalar(sch["node_id"], "scheduler.node_id");
     if (sch["clock"]) {
       cfg.clock = r.scalar(sch["clock"], "scheduler.clock");
@@ -224,6 +225,8 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
     u32("max_attempts", cfg.scheduler.max_attempts, 1, 1000);
     u32("poll_ms", cfg.scheduler.poll_ms, 10, 3'600'000);
     u32("max_in_flight", cfg.scheduler.max_in_flight, 1, 100'000);
+    u32("retention_hours", cfg.scheduler.retention_hours, 1, 24 * 3650);
+    u32("prune_interval_ms", cfg.scheduler.prune_interval_ms, 100, 86'400'000);
   }
 
   if (auto log = root["log"]) {

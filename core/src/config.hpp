@@ -72,6 +72,10 @@ struct SchedulerConfig {
   std::uint32_t max_attempts = 10;
   std::uint32_t poll_ms = 1000;      // how often to look for entries other nodes added
   std::uint32_t max_in_flight = 64;  // per plugin
+  // Done, cancelled and failed entries are kept this long (for coachctl schedule list), then
+  // pruned together with expired store records, every prune_interval_ms of the daemon clock.
+  std::uint32_t retention_hours = 168;
+  std::uint32_t prune_interval_ms = 60'000;
 };
 struct DaemonConfig {
   std::string source;  // file path, or "<embedded>"

@@ -258,7 +258,8 @@ int Daemon::run() {
   scheduler_ = std::make_unique<Scheduler>(std::move(sched));
   scheduler_->start();
   store_admin_ =
-      std::make_unique<StoreAdmin>(zmq_, kBackendEndpoint, *store_, *clock_, scheduler_->node_id());
+      std::make_unique<StoreAdmin>(zmq_, kBackendEndpoint, *store_, *clock_,
+                                   scheduler_->node_id(), config_.scheduler.retention_hours);
   for (const auto& pc : config_.plugins) {
     if (pc.enabled) {
       start_plugin(pc);
@@ -443,9 +444,15 @@ void Daemon::forward(Route& route, ClientRequest request, std::string_view ident
   }
   ++route.requests_total;
   const std::uint64_t seq = next_seq_++;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(route.timeout_ms);
   try {
     zmq::message_t to(identity.data(), identity.size());
-    zmq::message_t header = header_message(frame::kRequest, seq, config_.bus.tenant);
+    // The plugin learns the deadline too: it skips a request that expired while queued, and a
+    // handler's store reads stop once it has passed (cooperative cancellation).
+    encode_request_tail(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count(),
+        config_.bus.tenant, request_tail_);
+    zmq::message_t header = header_message(frame::kRequest, seq, request_tail_);
     zmq::message_t body = std::move(request.envelope);  // no longer needed here
     waiter_.sent(kBackendItem);
     if (!backend_.send(to, zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
@@ -461,7 +468,6 @@ void Daemon::forward(Route& route, ClientRequest request, std::string_view ident
                 fmt::format("plugin '{}' is not connected: {}", route.name, e.what()));
     return;
   }
-  auto deadline = Clock::now() + std::chrono::milliseconds(route.timeout_ms);
   deadlines_.emplace(deadline, seq);
   pending_.emplace(seq, Pending{std::move(request), deadline});
 }

@@ -128,6 +128,7 @@ class Daemon {
   std::set<std::string, std::less<>> external_prefixes_;
 
   v1::Envelope request_envelope_;  // the request being routed
+  std::string request_tail_;       // its header's tail (deadline, tenant); buffer reused
   std::map<std::uint64_t, Pending> pending_;
   std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;
   std::uint64_t next_seq_ = 1;

@@ -145,3 +145,25 @@ bool decode_header(std::string_view header, std::uint64_t& seq, std::string_view
 }
 
 }  // namespace coach::core
+
+namespace coach::core {
+
+void encode_request_tail(std::int64_t deadline_ns, std::string_view tenant, std::string& out) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, deadline_ns).ptr;
+  out.assign(digits, end);
+  out += ' ';
+  out += tenant;
+}
+
+bool decode_request_tail(std::string_view tail, std::int64_t& deadline_ns,
+                         std::string_view& tenant) {
+  const auto space = tail.find(' ');
+  if (space == std::string_view::npos) return false;
+  const auto [ptr, ec] = std::from_chars(tail.data(), tail.data() + space, deadline_ns);
+  if (ec != std::errc() || ptr != tail.data() + space) return false;
+  tenant = tail.substr(space + 1);
+  return true;
+}
+
+}  // namespace coach::core

@@ -17,7 +17,7 @@ namespace coach::core {
 // A message is one header frame, starting with one of these tags, and for R, P and E an envelope
 // frame. Few frames per message: each frame costs a trip through ZeroMQ's pipes.
 namespace frame {
-inline constexpr char kRequest = 'R';  // broker->plugin: header = tag, seq (8 bytes), tenant
+inline constexpr char kRequest = 'R';  // broker->plugin: header = tag, seq (8 bytes), request tail
 inline constexpr char kReply = 'P';    // plugin->broker: header = tag, seq, status code (decimal)
 inline constexpr char kEvent = 'E';    // both ways: header = tag, topic
 inline constexpr char kHello = 'H';    // plugin->broker: connected and started
@@ -38,6 +38,13 @@ std::string encode_header(char tag, std::uint64_t seq, std::string_view tail);
 zmq::message_t header_message(char tag, std::uint64_t seq, std::string_view tail);
 // Reads a header written by encode_header; false when it is too short.
 bool decode_header(std::string_view header, std::uint64_t& seq, std::string_view& tail);
+
+// The tail of a request header: the request's deadline on the steady clock (ns since its epoch,
+// the same in every thread of the process) and the tenant.
+// Written into out (cleared first), so a caller can reuse its buffer on the per-request path.
+void encode_request_tail(std::int64_t deadline_ns, std::string_view tenant, std::string& out);
+// false when tail is not one encode_request_tail wrote.
+bool decode_request_tail(std::string_view tail, std::int64_t& deadline_ns, std::string_view& tenant);
 
 // The scheduler's identity on the broker's plugin socket (plugin names cannot start with '@').
 inline constexpr std::string_view kSchedulerIdentity = "@scheduler";

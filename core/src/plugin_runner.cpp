@@ -35,7 +35,7 @@ class ContextImpl final : public PluginContext {
         service_(options.store),
         clock_(options.clock),
         on_scheduled_(options.on_scheduled),
-        store_(*options.store, name_, &tenant_) {}
+        store_(*options.store, name_, &tenant_, &deadline_) {}
 
   v1::Status serve_binding(std::string_view method, MethodBinding binding) noexcept override {
     if (!in_start_) return error(v1::STATUS_CODE_FAILED_PRECONDITION, "serve() only in start()");
@@ -153,7 +153,12 @@ class ContextImpl final : public PluginContext {
   zmq::socket_t* socket_ = nullptr;
 
   void set_tenant(std::string_view tenant) { tenant_.assign(tenant); }
-  void reset_tenant() { tenant_ = default_tenant_; }
+  void reset_tenant() {
+    tenant_ = default_tenant_;
+    deadline_ = PluginStore::Deadline::max();
+  }
+  // The deadline of the request being handled (none outside a request).
+  PluginStore::Deadline deadline_ = PluginStore::Deadline::max();
 
  private:
   v1::Status check_own_topic(const std::string& t) const {
@@ -295,13 +300,17 @@ void PluginRunner::State::run() {
 }
 
 void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::message_t>& parts) {
-  // parts: ['R' seq tenant, envelope]
+  // parts: ['R' seq "<deadline_ns> <tenant>", envelope]
   std::uint64_t seq = 0;
+  std::string_view tail;
   std::string_view tenant;
-  if (parts.size() != 2 || !decode_header(parts[0].to_string_view(), seq, tenant)) {
+  std::int64_t deadline_ns = 0;
+  if (parts.size() != 2 || !decode_header(parts[0].to_string_view(), seq, tail) ||
+      !decode_request_tail(tail, deadline_ns, tenant)) {
     log->error("plugin {}: request with {} frames dropped", options.library.name, parts.size());
     return;
   }
+  const PluginStore::Deadline deadline{std::chrono::nanoseconds(deadline_ns)};
   // Reused from request to request: parsing and building keep their sub-messages and strings.
   v1::Envelope& request = request_;
   v1::Envelope& reply = reply_;
@@ -318,9 +327,16 @@ void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::
       status->set_code(v1::STATUS_CODE_UNKNOWN_METHOD);
       status->set_message(
           fmt::format("plugin '{}' has no method '{}'", options.library.name, request.method()));
+    } else if (std::chrono::steady_clock::now() >= deadline) {
+      // Its caller was answered with a timeout while it waited behind slower requests.
+      log->debug("plugin {}: {} expired in the queue; not served", options.library.name,
+                 request.method());
+      status->set_code(v1::STATUS_CODE_HANDLER_TIMEOUT);
+      status->set_message("the request's deadline passed while it was queued; not served");
     } else {
-      RequestContext rc{tenant, request.message_id(), request.method()};
+      RequestContext rc{tenant, request.message_id(), request.method(), deadline};
       context.set_tenant(rc.tenant);
+      context.deadline_ = deadline;
       try {
         it->second.handler(rc, request.payload(), *reply.mutable_payload(), *status);
       } catch (...) {

@@ -104,6 +104,7 @@ void Scheduler::run() {
         if (!acks.empty()) settle(socket, acks);
         forget_expired();
         wait_ms = dispatch(socket);
+        prune();
         if (!last_error_.empty()) log_->info("store reachable again");
         last_error_.clear();
       } catch (const std::exception& e) {
@@ -115,6 +116,32 @@ void Scheduler::run() {
   } catch (const std::exception& e) {
     log_->critical("scheduler thread ended by an error: {}", e.what());
   }
+}
+
+void Scheduler::prune() {
+  const std::int64_t now = options_.clock->now_ms();
+  if (now - last_prune_ms_ < options_.config.prune_interval_ms) return;
+  last_prune_ms_ = now;
+  // Chunks keep each transaction short: the writer's other work waits behind at most one.
+  constexpr std::int64_t kChunk = 1000;
+  constexpr int kMaxChunks = 100;
+  const std::int64_t finished_before =
+      now - static_cast<std::int64_t>(options_.config.retention_hours) * 3'600'000;
+  std::int64_t records = 0, entries = 0;
+  for (int i = 0; i < kMaxChunks && !stopping_; ++i) {
+    const auto n = options_.store->write(
+        [&](SqlConnection& c) { return kv_prune_expired(c, now, kChunk); });
+    records += n;
+    if (n < kChunk) break;
+  }
+  for (int i = 0; i < kMaxChunks && !stopping_; ++i) {
+    const auto n = options_.store->write(
+        [&](SqlConnection& c) { return schedule_prune(c, finished_before, kChunk); });
+    entries += n;
+    if (n < kChunk) break;
+  }
+  if (records || entries)
+    log_->info("pruned {} expired store records and {} finished schedule entries", records, entries);
 }
 
 void Scheduler::receive(zmq::socket_t& socket, std::vector<Ack>& acks) {

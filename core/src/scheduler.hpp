@@ -70,6 +70,9 @@ class Scheduler {
   std::int64_t dispatch(zmq::socket_t& socket);
   void deliver(zmq::socket_t& socket, const ScheduleEntry& entry);
   void forget_expired();
+  // Removes expired store records and entries finished before the retention, in chunks, once
+  // per prune interval of the daemon clock.
+  void prune();
   std::int64_t backoff_ms(std::int64_t attempts) const;
 
   Options options_;
@@ -83,6 +86,7 @@ class Scheduler {
   std::map<std::int64_t, InFlight> in_flight_;
   std::map<std::string, std::uint32_t> in_flight_per_plugin_;
   std::string last_error_;
+  std::int64_t last_prune_ms_ = 0;
 };
 
 }  // namespace coach::core

@@ -16,12 +16,13 @@
 namespace coach::core {
 
 StoreAdmin::StoreAdmin(zmq::context_t& zmq, std::string backend_endpoint, StoreService& store,
-                       const Clock& clock, std::string node_id)
+                       const Clock& clock, std::string node_id, std::uint32_t retention_hours)
     : zmq_(zmq),
       endpoint_(std::move(backend_endpoint)),
       store_(store),
       clock_(clock),
       node_id_(std::move(node_id)),
+      retention_hours_(retention_hours),
       log_(make_logger("store_admin")) {
   thread_ = std::thread([this] {
     name_this_thread("coach-admin");
@@ -52,8 +53,8 @@ void StoreAdmin::run() {
       if (!zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait))
         continue;
       std::uint64_t seq = 0;
-      std::string_view tenant;
-      if (parts.size() != 2 || !decode_header(parts[0].to_string_view(), seq, tenant)) continue;
+      std::string_view tail;
+      if (parts.size() != 2 || !decode_header(parts[0].to_string_view(), seq, tail)) continue;
       v1::Envelope request;
       v1::Envelope reply;
       if (!request.ParseFromArray(parts[1].data(), static_cast<int>(parts[1].size()))) {
@@ -79,14 +80,20 @@ v1::Envelope StoreAdmin::handle(const v1::Envelope& request) {
       v1::StoreStatsReply out;
       out.set_backend(store_.describe());
       out.set_schema_version(store_.schema_version());
+      const std::int64_t now = clock_.now_ms();
+      out.set_retention_hours(retention_hours_);
       store_.read([&](SqlConnection& c) {
-        for (const auto& s : kv_stats(c)) {
+        for (const auto& s : kv_stats(c, now)) {
           auto* ns = out.add_namespaces();
           ns->set_tenant(s.tenant);
           ns->set_plugin(s.plugin);
           ns->set_keys(s.keys);
           ns->set_bytes(s.bytes);
+          ns->set_expired_keys(s.expired_keys);
+          ns->set_expired_bytes(s.expired_bytes);
         }
+        out.set_prunable_schedule_entries(schedule_prunable(
+            c, now - static_cast<std::int64_t>(retention_hours_) * 3'600'000));
         for (auto& row : c.query("SELECT state, COUNT(*) FROM coach_schedule GROUP BY state")) {
           (*out.mutable_schedule_entries())[std::string(
               to_string(static_cast<EntryState>(as_int(row[0]))))] = as_int(row[1]);

@@ -26,7 +26,7 @@ inline constexpr std::string_view kStoreAdminIdentity = "@admin";
 class StoreAdmin {
  public:
   StoreAdmin(zmq::context_t& zmq, std::string backend_endpoint, StoreService& store,
-             const Clock& clock, std::string node_id);
+             const Clock& clock, std::string node_id, std::uint32_t retention_hours);
   ~StoreAdmin();  // stops and joins
   StoreAdmin(const StoreAdmin&) = delete;
   StoreAdmin& operator=(const StoreAdmin&) = delete;
@@ -43,6 +43,7 @@ class StoreAdmin {
   StoreService& store_;
   const Clock& clock_;
   std::string node_id_;
+  std::uint32_t retention_hours_;
   std::shared_ptr<spdlog::logger> log_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

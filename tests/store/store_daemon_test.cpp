@@ -351,7 +351,7 @@ TEST_P(StoreDaemonTest, StoreStatsCountKeysPerTenantAndPlugin) {
   put(c, "a", "x", "kv_other");
   auto stats = ok<v1::StoreStatsReply>(c, "coachd", "StoreStats", v1::StoreStatsRequest());
   EXPECT_EQ(stats.backend().rfind(GetParam(), 0), 0u) << stats.backend();
-  EXPECT_EQ(stats.schema_version(), 1);
+  EXPECT_EQ(stats.schema_version(), 2);
   std::map<std::string, std::int64_t> keys;
   for (const auto& ns : stats.namespaces()) {
     if (ns.tenant() == tenant_) keys[ns.plugin()] = ns.keys();

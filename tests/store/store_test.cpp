@@ -136,7 +136,7 @@ TEST_P(StoreTest, KeysAreScopedByTenantAndPlugin) {
   EXPECT_EQ(store_->get<StringValue>("secret")->value(), "mine");
   EXPECT_EQ(other_plugin_same_tenant.get<StringValue>("secret")->value(), "theirs");
 
-  auto stats = service_->read([](SqlConnection& c) { return core::kv_stats(c); });
+  auto stats = service_->read([](SqlConnection& c) { return core::kv_stats(c, 0); });
   int mine = 0;
   for (const auto& s : stats) {
     if (s.tenant == tenant_ && s.plugin == plugin_) {
@@ -394,19 +394,112 @@ TEST_P(StoreTest, TwoNodesClaimEachEntryOnce) {
 }
 
 TEST_P(StoreTest, MigrationsRunOnceAndTheSchemaIsVersioned) {
-  EXPECT_EQ(service_->schema_version(), 1);
+  EXPECT_EQ(service_->schema_version(), 2);
   StoreService again(store_config(GetParam(), dir_));  // a second start: nothing to migrate
-  EXPECT_EQ(again.schema_version(), 1);
+  EXPECT_EQ(again.schema_version(), 2);
   auto v = again.read([](SqlConnection& c) {
     return core::as_int(c.query("SELECT version FROM coach_schema_version").at(0).at(0));
   });
-  EXPECT_EQ(v, 1);
+  EXPECT_EQ(v, 2);
+}
+
+TEST_P(StoreTest, ExpiredRecordsAndOldFinishedEntriesArePrunedAndCountedFirst) {
+  coach::WriteBatch batch;
+  batch.put("marker/old", text("seen")).expiring_at(1000);
+  batch.put("marker/new", text("seen")).expiring_at(5000);
+  batch.put("case/1", text("kept"));
+  ASSERT_TRUE(store_->commit(batch));
+  store_->put("marker/rewritten", text("a"));
+  coach::WriteBatch again;
+  again.put("marker/rewritten", text("b")).expiring_at(900);  // a rewrite sets the expiry anew
+  ASSERT_TRUE(store_->commit(again));
+  auto mine = [&](std::int64_t now) {
+    auto all = service_->read([&](SqlConnection& c) { return core::kv_stats(c, now); });
+    for (const auto& s : all) {
+      if (s.tenant == tenant_ && s.plugin == plugin_) return s;
+    }
+    return core::KvStats{};
+  };
+  EXPECT_EQ(mine(2000).keys, 4);
+  EXPECT_EQ(mine(2000).expired_keys, 2);
+  EXPECT_GT(mine(2000).expired_bytes, 0);
+  EXPECT_TRUE(store_->get_bytes("marker/old")) << "kept until pruned";
+  // Other tests share the PostgreSQL database: prune up to a time only this test's keys reach.
+  EXPECT_GE(service_->write([](SqlConnection& c) { return core::kv_prune_expired(c, 2000, 1000); }),
+            2);
+  EXPECT_FALSE(store_->get_bytes("marker/old"));
+  EXPECT_FALSE(store_->get_bytes("marker/rewritten"));
+  EXPECT_TRUE(store_->get_bytes("marker/new"));
+  EXPECT_TRUE(store_->get_bytes("case/1"));
+  EXPECT_EQ(mine(2000).expired_keys, 0);
+
+  core::StoreScope scope{tenant_, plugin_};
+  auto insert = [&](std::int64_t due) {
+    return service_->write([&](SqlConnection& c) {
+      return core::schedule_insert(c, scope, plugin_ + ".due", due, "payload", false, 0);
+    });
+  };
+  const auto done = insert(10), cancelled = insert(20), pending = insert(30);
+  // Finish times no other test uses (they share the PostgreSQL database and run in parallel).
+  service_->write([&](SqlConnection& c) {
+    core::schedule_done(c, done, -5'000'000);
+    core::schedule_cancel(c, scope, cancelled, -3'000'000);
+    return 0;
+  });
+  auto states = [&] {
+    std::map<std::int64_t, core::EntryState> out;
+    core::ScheduleFilter f;
+    f.plugin = plugin_;
+    for (auto& e : service_->read([&](SqlConnection& c) { return core::schedule_list(c, f); }))
+      out[e.id] = e.state;
+    return out;
+  };
+  EXPECT_EQ(states().size(), 3u);
+  EXPECT_EQ(service_->read([](SqlConnection& c) { return core::schedule_prunable(c, -4'000'000); }),
+            1);
+  service_->write([](SqlConnection& c) { return core::schedule_prune(c, -4'000'000, 1000); });
+  auto left = states();
+  EXPECT_EQ(left.count(done), 0u) << "finished before the cut: pruned";
+  EXPECT_EQ(left.count(cancelled), 1u) << "finished after the cut: kept";
+  EXPECT_EQ(left.count(pending), 1u) << "pending entries are never pruned";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
                          backend_param_name);
 
 // --- Backend-specific conditions ---
+
+TEST(SqliteStore, AVersionOneDatabaseIsMigratedWithItsRecords) {
+  TempDir dir;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.file("store.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE coach_schema_version (version BIGINT NOT NULL);"
+                         "INSERT INTO coach_schema_version VALUES (1);"
+                         "CREATE TABLE coach_kv (tenant TEXT NOT NULL, plugin TEXT NOT NULL,"
+                         " key BLOB NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL,"
+                         " PRIMARY KEY (tenant, plugin, key)) WITHOUT ROWID;"
+                         "CREATE TABLE coach_schedule (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                         " tenant TEXT NOT NULL, plugin TEXT NOT NULL, topic TEXT NOT NULL,"
+                         " due_ms INTEGER NOT NULL, payload BLOB NOT NULL, announce INTEGER NOT NULL,"
+                         " state INTEGER NOT NULL DEFAULT 0, claimed_by TEXT,"
+                         " lease_until_ms INTEGER NOT NULL DEFAULT 0,"
+                         " attempts INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,"
+                         " done_ms INTEGER, last_error TEXT);"
+                         "INSERT INTO coach_kv VALUES ('t', 'p', X'6B', X'76', 3);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  StoreService service(store_config("sqlite", dir));
+  EXPECT_EQ(service.schema_version(), 2);
+  const std::string tenant = "t";
+  core::PluginStore store(service, "p", &tenant);
+  auto v = store.get_bytes("k");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->value, "v");
+  EXPECT_EQ(v->version, 3);
+  EXPECT_EQ(store.put_bytes("k", "w"), 4);
+}
 
 TEST(SqliteStore, RefusesASchemaNewerThanItKnows) {
   TempDir dir;

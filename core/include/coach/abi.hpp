@@ -9,7 +9,8 @@ namespace coach {
 
 // Bumped whenever anything a plugin sees across the boundary changes layout or meaning:
 // PluginContext's virtual functions, PluginInstance, PluginManifest, ConfigSection.
-inline constexpr std::uint32_t kAbiVersion = 2;  // 2: store, scheduler, clock
+// 2: store, scheduler, clock. 3: RequestContext::deadline, WriteOp::expires_ms.
+inline constexpr std::uint32_t kAbiVersion = 3;
 
 // What a plugin declares about itself. Every string is static and NUL-terminated.
 struct PluginManifest {

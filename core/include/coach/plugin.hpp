@@ -52,6 +52,16 @@ struct RequestContext {
   std::string_view tenant;
   std::string_view message_id;
   std::string_view method;
+  // When the caller stops waiting (the route's timeout from when the broker forwarded it). Past
+  // it, the store's reads fail with HANDLER_TIMEOUT, so a handler stops instead of running on;
+  // a handler with long work of its own calls check_deadline() between steps.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+
+  bool expired() const { return std::chrono::steady_clock::now() >= deadline; }
+  // Throws HANDLER_TIMEOUT once the deadline has passed.
+  void check_deadline() const {
+    if (expired()) throw Error(v1::STATUS_CODE_HANDLER_TIMEOUT, "the request's deadline passed");
+  }
 };
 
 // payload as Msg, or nullopt when it is of another type or does not parse.

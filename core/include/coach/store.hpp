@@ -52,6 +52,9 @@ struct WriteOp {
   std::string value;
   // kAnyVersion: unconditional; kMustNotExist: the key must be absent; n > 0: its version is n.
   std::int64_t expected_version = kAnyVersion;
+  // A put's record is removed some time after this (ms since the epoch, daemon clock); until it
+  // is, reads still see it. 0: kept until erased. Rewriting a key sets its expiry anew.
+  std::int64_t expires_ms = 0;
 };
 
 // Writes applied atomically by Store::commit: all of them, or none when a version check fails.
@@ -63,13 +66,19 @@ class WriteBatch {
   }
   WriteBatch& put_bytes(std::string key, std::string value,
                         std::int64_t expected_version = kAnyVersion) {
-    ops_.push_back({WriteOp::Kind::kPut, std::move(key), std::move(value), expected_version});
+    ops_.push_back({WriteOp::Kind::kPut, std::move(key), std::move(value), expected_version, 0});
     return *this;
   }
   WriteBatch& erase(std::string key, std::int64_t expected_version = kAnyVersion) {
-    ops_.push_back({WriteOp::Kind::kErase, std::move(key), {}, expected_version});
+    ops_.push_back({WriteOp::Kind::kErase, std::move(key), {}, expected_version, 0});
     return *this;
   }
+  // The put just added expires: for records read only for a while (dedup markers, windows).
+  WriteBatch& expiring_at(std::int64_t expires_ms) {
+    if (!ops_.empty() && ops_.back().kind == WriteOp::Kind::kPut) ops_.back().expires_ms = expires_ms;
+    return *this;
+  }
+  std::size_t size() const { return ops_.size(); }
   const std::vector<WriteOp>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
 

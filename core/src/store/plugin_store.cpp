@@ -7,8 +7,20 @@
 
 namespace coach::core {
 
+namespace {
+
+void check_deadline(const PluginStore::Deadline* deadline, std::string_view what) {
+  if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+    throw StoreError(v1::STATUS_CODE_HANDLER_TIMEOUT,
+                     "the request's deadline passed; stopped before " + std::string(what));
+  }
+}
+
+}  // namespace
+
 v1::Status PluginStore::read_value(std::string_view key, std::optional<StoredValue>& out) noexcept {
   return status_of([&] {
+    check_deadline(deadline_, "a read");
     out = service_.read([&](SqlConnection& c) { return kv_get(c, {tenant_, plugin_}, key); });
   });
 }
@@ -16,6 +28,7 @@ v1::Status PluginStore::read_value(std::string_view key, std::optional<StoredVal
 v1::Status PluginStore::scan_values(std::string_view prefix, std::string_view start_after,
                                     std::uint32_t limit, ScanPage& out) noexcept {
   return status_of([&] {
+    check_deadline(deadline_, "a scan");
     out = service_.read([&](SqlConnection& c) {
       return kv_scan(c, {tenant_, plugin_}, prefix, start_after, limit);
     });

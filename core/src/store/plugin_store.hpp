@@ -4,6 +4,7 @@
 // tenant's keys, and turns every failure into a Status (nothing throws across the boundary).
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "coach/store.hpp"
@@ -13,10 +14,13 @@ namespace coach::core {
 
 class PluginStore final : public Store {
  public:
-  // *tenant is read at each call: the runner points it at the current request's tenant. It must
-  // outlive the PluginStore.
-  PluginStore(StoreService& service, std::string plugin, const std::string* tenant)
-      : service_(service), plugin_(std::move(plugin)), tenant_(*tenant) {}
+  using Deadline = std::chrono::steady_clock::time_point;
+  // *tenant and *deadline are read at each call: the runner points them at the current
+  // request's. They must outlive the PluginStore. Past the deadline, reads fail with
+  // HANDLER_TIMEOUT (the caller has stopped waiting); writes still apply, all or nothing.
+  PluginStore(StoreService& service, std::string plugin, const std::string* tenant,
+              const Deadline* deadline = nullptr)
+      : service_(service), plugin_(std::move(plugin)), tenant_(*tenant), deadline_(deadline) {}
 
   v1::Status read_value(std::string_view key, std::optional<StoredValue>& out) noexcept override;
   v1::Status scan_values(std::string_view prefix, std::string_view start_after, std::uint32_t limit,
@@ -28,6 +32,7 @@ class PluginStore final : public Store {
   StoreService& service_;
   std::string plugin_;
   const std::string& tenant_;
+  const Deadline* deadline_;
 };
 
 // Runs fn, turning StoreError and any other exception into a non-OK Status.

@@ -305,6 +305,11 @@ class PostgresBackend final : public StorageBackend {
         " lease_until_ms BIGINT NOT NULL DEFAULT 0, attempts BIGINT NOT NULL DEFAULT 0,"
         " created_ms BIGINT NOT NULL, done_ms BIGINT, last_error TEXT)",
         "CREATE INDEX coach_schedule_due ON coach_schedule (state, plugin, due_ms)",
+    }, {
+        // 2: expiring records, and pruning finished schedule entries, both through an index.
+        "ALTER TABLE coach_kv ADD COLUMN expires_ms BIGINT NOT NULL DEFAULT 0",
+        "CREATE INDEX coach_kv_expiry ON coach_kv (expires_ms) WHERE expires_ms > 0",
+        "CREATE INDEX coach_schedule_finished ON coach_schedule (done_ms) WHERE state <> 0",
     }};
   }
 

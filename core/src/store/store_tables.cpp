@@ -107,22 +107,25 @@ void kv_write_plan(SqlBatch& batch, StoreScope scope, const std::vector<WriteOp>
       continue;
     }
     const Blob value{op.value};
+    const std::int64_t expires = op.expires_ms;
     if (op.expected_version == kAnyVersion) {
       batch.add(
-          "INSERT INTO coach_kv (tenant, plugin, key, value, version) VALUES ($1, $2, $3, $4, 1)"
-          " ON CONFLICT (tenant, plugin, key) DO UPDATE SET value = excluded.value,"
-          " version = coach_kv.version + 1 RETURNING version",
-          {tenant, plugin, key, value});
+          "INSERT INTO coach_kv (tenant, plugin, key, value, version, expires_ms)"
+          " VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (tenant, plugin, key) DO UPDATE SET"
+          " value = excluded.value, version = coach_kv.version + 1,"
+          " expires_ms = excluded.expires_ms RETURNING version",
+          {tenant, plugin, key, value, expires});
     } else if (op.expected_version == kMustNotExist) {
       batch.add(
-          "INSERT INTO coach_kv (tenant, plugin, key, value, version) VALUES ($1, $2, $3, $4, 1)"
-          " ON CONFLICT (tenant, plugin, key) DO NOTHING RETURNING version",
-          {tenant, plugin, key, value});
+          "INSERT INTO coach_kv (tenant, plugin, key, value, version, expires_ms)"
+          " VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (tenant, plugin, key) DO NOTHING"
+          " RETURNING version",
+          {tenant, plugin, key, value, expires});
     } else {
       batch.add(
-          "UPDATE coach_kv SET value = $4, version = version + 1 WHERE tenant = $1"
-          " AND plugin = $2 AND key = $3 AND version = $5 RETURNING version",
-          {tenant, plugin, key, value, op.expected_version});
+          "UPDATE coach_kv SET value = $4, version = version + 1, expires_ms = $6 WHERE"
+          " tenant = $1 AND plugin = $2 AND key = $3 AND version = $5 RETURNING version",
+          {tenant, plugin, key, value, op.expected_version, expires});
     }
   }
 }
@@ -154,16 +157,43 @@ std::vector<std::int64_t> kv_write(SqlConnection& c, StoreScope scope,
   return kv_write_result(batch, 0, ops);
 }
 
-std::vector<KvStats> kv_stats(SqlConnection& c) {
+std::vector<KvStats> kv_stats(SqlConnection& c, std::int64_t now_ms) {
   auto rows = c.query(
-      "SELECT tenant, plugin, COUNT(*), SUM(LENGTH(key) + LENGTH(value)) FROM coach_kv"
-      " GROUP BY tenant, plugin ORDER BY tenant, plugin");
+      "SELECT tenant, plugin, COUNT(*), SUM(LENGTH(key) + LENGTH(value)),"
+      " SUM(CASE WHEN expires_ms > 0 AND expires_ms <= $1 THEN 1 ELSE 0 END),"
+      " SUM(CASE WHEN expires_ms > 0 AND expires_ms <= $1 THEN LENGTH(key) + LENGTH(value)"
+      " ELSE 0 END) FROM coach_kv GROUP BY tenant, plugin ORDER BY tenant, plugin",
+      {now_ms});
   std::vector<KvStats> out;
   for (auto& row : rows) {
-    out.push_back(
-        {as_bytes(std::move(row[0])), as_bytes(std::move(row[1])), as_int(row[2]), as_int(row[3])});
+    out.push_back({as_bytes(std::move(row[0])), as_bytes(std::move(row[1])), as_int(row[2]),
+                   as_int(row[3]), as_int(row[4]), as_int(row[5])});
   }
   return out;
+}
+
+std::int64_t kv_prune_expired(SqlConnection& c, std::int64_t now_ms, std::int64_t limit) {
+  auto rows = c.query(
+      "DELETE FROM coach_kv WHERE (tenant, plugin, key) IN (SELECT tenant, plugin, key FROM"
+      " coach_kv WHERE expires_ms > 0 AND expires_ms <= $1 ORDER BY expires_ms LIMIT $2)"
+      " RETURNING 1",
+      {now_ms, limit});
+  return static_cast<std::int64_t>(rows.size());
+}
+
+std::int64_t schedule_prune(SqlConnection& c, std::int64_t finished_before_ms, std::int64_t limit) {
+  auto rows = c.query(
+      "DELETE FROM coach_schedule WHERE id IN (SELECT id FROM coach_schedule WHERE state <> 0"
+      " AND done_ms <= $1 ORDER BY done_ms LIMIT $2) RETURNING 1",
+      {finished_before_ms, limit});
+  return static_cast<std::int64_t>(rows.size());
+}
+
+std::int64_t schedule_prunable(SqlConnection& c, std::int64_t finished_before_ms) {
+  auto rows = c.query(
+      "SELECT COUNT(*) FROM coach_schedule WHERE state <> 0 AND done_ms <= $1",
+      {finished_before_ms});
+  return rows.empty() ? 0 : as_int(rows[0][0]);
 }
 
 std::string_view to_string(EntryState s) {

@@ -44,8 +44,12 @@ struct KvStats {
   std::string plugin;
   std::int64_t keys = 0;
   std::int64_t bytes = 0;
+  std::int64_t expired_keys = 0;  // past their expiry, waiting to be pruned
+  std::int64_t expired_bytes = 0;
 };
-std::vector<KvStats> kv_stats(SqlConnection& c);
+std::vector<KvStats> kv_stats(SqlConnection& c, std::int64_t now_ms);
+// Removes up to limit records whose expiry is at or before now_ms; returns how many.
+std::int64_t kv_prune_expired(SqlConnection& c, std::int64_t now_ms, std::int64_t limit);
 
 enum class EntryState : std::int64_t { kPending = 0, kDone = 1, kCancelled = 2, kFailed = 3 };
 std::string_view to_string(EntryState s);
@@ -95,5 +99,10 @@ struct ScheduleFilter {
   std::int64_t limit = 100;
 };
 std::vector<ScheduleEntry> schedule_list(SqlConnection& c, const ScheduleFilter& filter);
+
+// Removes up to limit done, cancelled or failed entries that finished at or before
+// finished_before_ms; returns how many. schedule_prunable counts them.
+std::int64_t schedule_prune(SqlConnection& c, std::int64_t finished_before_ms, std::int64_t limit);
+std::int64_t schedule_prunable(SqlConnection& c, std::int64_t finished_before_ms);
 
 }  // namespace coach::core
