@@ -258,8 +258,8 @@ int Daemon::run() {
   scheduler_ = std::make_unique<Scheduler>(std::move(sched));
   scheduler_->start();
   store_admin_ =
-      std::make_unique<StoreAdmin>(zmq_, kBackendEndpoint, *store_, *clock_,
-                                   scheduler_->node_id(), config_.scheduler.retention_hours);
+      std::make_unique<StoreAdmin>(zmq_, kBackendEndpoint, *store_, *clock_, scheduler_->node_id(),
+                                   config_.scheduler.retention_hours);
   for (const auto& pc : config_.plugins) {
     if (pc.enabled) {
       start_plugin(pc);

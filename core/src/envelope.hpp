@@ -44,7 +44,8 @@ bool decode_header(std::string_view header, std::uint64_t& seq, std::string_view
 // Written into out (cleared first), so a caller can reuse its buffer on the per-request path.
 void encode_request_tail(std::int64_t deadline_ns, std::string_view tenant, std::string& out);
 // false when tail is not one encode_request_tail wrote.
-bool decode_request_tail(std::string_view tail, std::int64_t& deadline_ns, std::string_view& tenant);
+bool decode_request_tail(std::string_view tail, std::int64_t& deadline_ns,
+                         std::string_view& tenant);
 
 // The scheduler's identity on the broker's plugin socket (plugin names cannot start with '@').
 inline constexpr std::string_view kSchedulerIdentity = "@scheduler";

@@ -129,8 +129,8 @@ void Scheduler::prune() {
       now - static_cast<std::int64_t>(options_.config.retention_hours) * 3'600'000;
   std::int64_t records = 0, entries = 0;
   for (int i = 0; i < kMaxChunks && !stopping_; ++i) {
-    const auto n = options_.store->write(
-        [&](SqlConnection& c) { return kv_prune_expired(c, now, kChunk); });
+    const auto n =
+        options_.store->write([&](SqlConnection& c) { return kv_prune_expired(c, now, kChunk); });
     records += n;
     if (n < kChunk) break;
   }
@@ -141,7 +141,8 @@ void Scheduler::prune() {
     if (n < kChunk) break;
   }
   if (records || entries)
-    log_->info("pruned {} expired store records and {} finished schedule entries", records, entries);
+    log_->info("pruned {} expired store records and {} finished schedule entries", records,
+               entries);
 }
 
 void Scheduler::receive(zmq::socket_t& socket, std::vector<Ack>& acks) {

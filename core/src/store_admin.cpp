@@ -92,8 +92,8 @@ v1::Envelope StoreAdmin::handle(const v1::Envelope& request) {
           ns->set_expired_keys(s.expired_keys);
           ns->set_expired_bytes(s.expired_bytes);
         }
-        out.set_prunable_schedule_entries(schedule_prunable(
-            c, now - static_cast<std::int64_t>(retention_hours_) * 3'600'000));
+        out.set_prunable_schedule_entries(
+            schedule_prunable(c, now - static_cast<std::int64_t>(retention_hours_) * 3'600'000));
         for (auto& row : c.query("SELECT state, COUNT(*) FROM coach_schedule GROUP BY state")) {
           (*out.mutable_schedule_entries())[std::string(
               to_string(static_cast<EntryState>(as_int(row[0]))))] = as_int(row[1]);

@@ -4,7 +4,8 @@
 // puts/s with one writer and with N writers in flight (group commit), and gets/s with N readers.
 // Then a paged scan of --scan-keys keys: the first and the last pages' times (a scan must cost
 // what it returns, not what came before it) and the full scan next to a raw SQLite loop over the
-// same rows. PostgreSQL runs on a throwaway cluster started with tests/pg.sh unless --dsn names one.
+// same rows. PostgreSQL runs on a throwaway cluster started with tests/pg.sh unless --dsn names
+// one.
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <CLI/CLI.hpp>
@@ -177,7 +178,8 @@ double raw_sqlite_scan_ms(const std::string& path, int expect) {
   int rows = 0;
   std::size_t bytes = 0;
   while (sqlite3_step(stmt) == SQLITE_ROW) {
-    bytes += static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0) + sqlite3_column_bytes(stmt, 1));
+    bytes +=
+        static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0) + sqlite3_column_bytes(stmt, 1));
     ++rows;
   }
   const double ms = seconds_since(t0) * 1000;

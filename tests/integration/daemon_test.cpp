@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "bus_client.hpp"
@@ -186,6 +187,32 @@ TEST_F(DaemonTest, SlowPluginDoesNotDelayOthers) {
   v1::Envelope env;
   ASSERT_TRUE(env.ParseFromString(*slow_reply));
   EXPECT_EQ(env.status().code(), v1::STATUS_CODE_OK);
+}
+
+TEST_F(DaemonTest, AHandlerPastItsDeadlineStopsAndExpiredQueuedRequestsAreSkipped) {
+  BusClient c(daemon_.request_endpoint());
+  Int64Value steps;
+  steps.set_value(40);  // 2 s of work against a 300 ms timeout
+  // Three requests queued at once: the first runs until its deadline, the other two expire in
+  // the queue behind it and are never started.
+  for (int i = 0; i < 3; ++i)
+    c.send_raw(core::make_request("slow", "Steps", steps).SerializeAsString());
+  for (int i = 0; i < 3; ++i) {
+    auto raw = c.recv_raw(5s);
+    ASSERT_TRUE(raw);
+    v1::Envelope reply;
+    ASSERT_TRUE(reply.ParseFromString(*raw));
+    EXPECT_EQ(reply.status().code(), v1::STATUS_CODE_HANDLER_TIMEOUT);
+  }
+  auto done = c.call(core::make_request("slow", "StepsDone", Empty()), 5s);
+  ASSERT_EQ(done.status().code(), v1::STATUS_CODE_OK) << done.status().message();
+  StringValue counts;
+  ASSERT_TRUE(done.payload().UnpackTo(&counts));
+  std::int64_t ran = 0, started = 0;
+  std::istringstream(counts.value()) >> ran >> started;
+  EXPECT_EQ(started, 1) << "requests that expired while queued must not start";
+  EXPECT_GE(ran, 3);
+  EXPECT_LE(ran, 12) << "the handler ran on past its deadline";
 }
 
 TEST_F(DaemonTest, ManyConcurrentClientsGetTheirOwnReplies) {

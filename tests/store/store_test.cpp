@@ -473,22 +473,23 @@ TEST(SqliteStore, AVersionOneDatabaseIsMigratedWithItsRecords) {
   TempDir dir;
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir.file("store.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TABLE coach_schema_version (version BIGINT NOT NULL);"
-                         "INSERT INTO coach_schema_version VALUES (1);"
-                         "CREATE TABLE coach_kv (tenant TEXT NOT NULL, plugin TEXT NOT NULL,"
-                         " key BLOB NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL,"
-                         " PRIMARY KEY (tenant, plugin, key)) WITHOUT ROWID;"
-                         "CREATE TABLE coach_schedule (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-                         " tenant TEXT NOT NULL, plugin TEXT NOT NULL, topic TEXT NOT NULL,"
-                         " due_ms INTEGER NOT NULL, payload BLOB NOT NULL, announce INTEGER NOT NULL,"
-                         " state INTEGER NOT NULL DEFAULT 0, claimed_by TEXT,"
-                         " lease_until_ms INTEGER NOT NULL DEFAULT 0,"
-                         " attempts INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,"
-                         " done_ms INTEGER, last_error TEXT);"
-                         "INSERT INTO coach_kv VALUES ('t', 'p', X'6B', X'76', 3);",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "CREATE TABLE coach_schema_version (version BIGINT NOT NULL);"
+                   "INSERT INTO coach_schema_version VALUES (1);"
+                   "CREATE TABLE coach_kv (tenant TEXT NOT NULL, plugin TEXT NOT NULL,"
+                   " key BLOB NOT NULL, value BLOB NOT NULL, version INTEGER NOT NULL,"
+                   " PRIMARY KEY (tenant, plugin, key)) WITHOUT ROWID;"
+                   "CREATE TABLE coach_schedule (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                   " tenant TEXT NOT NULL, plugin TEXT NOT NULL, topic TEXT NOT NULL,"
+                   " due_ms INTEGER NOT NULL, payload BLOB NOT NULL, announce INTEGER NOT NULL,"
+                   " state INTEGER NOT NULL DEFAULT 0, claimed_by TEXT,"
+                   " lease_until_ms INTEGER NOT NULL DEFAULT 0,"
+                   " attempts INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL,"
+                   " done_ms INTEGER, last_error TEXT);"
+                   "INSERT INTO coach_kv VALUES ('t', 'p', X'6B', X'76', 3);",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   StoreService service(store_config("sqlite", dir));
   EXPECT_EQ(service.schema_version(), 2);

@@ -75,7 +75,8 @@ class WriteBatch {
   }
   // The put just added expires: for records read only for a while (dedup markers, windows).
   WriteBatch& expiring_at(std::int64_t expires_ms) {
-    if (!ops_.empty() && ops_.back().kind == WriteOp::Kind::kPut) ops_.back().expires_ms = expires_ms;
+    if (!ops_.empty() && ops_.back().kind == WriteOp::Kind::kPut)
+      ops_.back().expires_ms = expires_ms;
     return *this;
   }
   std::size_t size() const { return ops_.size(); }

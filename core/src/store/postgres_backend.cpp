@@ -295,22 +295,24 @@ class PostgresBackend final : public StorageBackend {
   }
 
   std::vector<std::vector<std::string>> migrations() const override {
-    return {{
-        "CREATE TABLE coach_kv (tenant TEXT NOT NULL, plugin TEXT NOT NULL, key BYTEA NOT NULL,"
-        " value BYTEA NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (tenant, plugin, key))",
-        "CREATE TABLE coach_schedule (id BIGSERIAL PRIMARY KEY,"
-        " tenant TEXT NOT NULL, plugin TEXT NOT NULL, topic TEXT NOT NULL,"
-        " due_ms BIGINT NOT NULL, payload BYTEA NOT NULL, announce BIGINT NOT NULL,"
-        " state BIGINT NOT NULL DEFAULT 0, claimed_by TEXT,"
-        " lease_until_ms BIGINT NOT NULL DEFAULT 0, attempts BIGINT NOT NULL DEFAULT 0,"
-        " created_ms BIGINT NOT NULL, done_ms BIGINT, last_error TEXT)",
-        "CREATE INDEX coach_schedule_due ON coach_schedule (state, plugin, due_ms)",
-    }, {
-        // 2: expiring records, and pruning finished schedule entries, both through an index.
-        "ALTER TABLE coach_kv ADD COLUMN expires_ms BIGINT NOT NULL DEFAULT 0",
-        "CREATE INDEX coach_kv_expiry ON coach_kv (expires_ms) WHERE expires_ms > 0",
-        "CREATE INDEX coach_schedule_finished ON coach_schedule (done_ms) WHERE state <> 0",
-    }};
+    return {
+        {
+            "CREATE TABLE coach_kv (tenant TEXT NOT NULL, plugin TEXT NOT NULL, key BYTEA NOT NULL,"
+            " value BYTEA NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (tenant, plugin, key))",
+            "CREATE TABLE coach_schedule (id BIGSERIAL PRIMARY KEY,"
+            " tenant TEXT NOT NULL, plugin TEXT NOT NULL, topic TEXT NOT NULL,"
+            " due_ms BIGINT NOT NULL, payload BYTEA NOT NULL, announce BIGINT NOT NULL,"
+            " state BIGINT NOT NULL DEFAULT 0, claimed_by TEXT,"
+            " lease_until_ms BIGINT NOT NULL DEFAULT 0, attempts BIGINT NOT NULL DEFAULT 0,"
+            " created_ms BIGINT NOT NULL, done_ms BIGINT, last_error TEXT)",
+            "CREATE INDEX coach_schedule_due ON coach_schedule (state, plugin, due_ms)",
+        },
+        {
+            // 2: expiring records, and pruning finished schedule entries, both through an index.
+            "ALTER TABLE coach_kv ADD COLUMN expires_ms BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX coach_kv_expiry ON coach_kv (expires_ms) WHERE expires_ms > 0",
+            "CREATE INDEX coach_schedule_finished ON coach_schedule (done_ms) WHERE state <> 0",
+        }};
   }
 
  private:

@@ -183,23 +183,25 @@ class SqliteBackend final : public StorageBackend {
   std::string_view migration_lock_sql() const override { return "SELECT 1"; }
 
   std::vector<std::vector<std::string>> migrations() const override {
-    return {{
-        "CREATE TABLE coach_kv (tenant TEXT NOT NULL, plugin TEXT NOT NULL, key BLOB NOT NULL,"
-        " value BLOB NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (tenant, plugin, key))"
-        " WITHOUT ROWID",
-        "CREATE TABLE coach_schedule (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-        " tenant TEXT NOT NULL, plugin TEXT NOT NULL, topic TEXT NOT NULL,"
-        " due_ms INTEGER NOT NULL, payload BLOB NOT NULL, announce INTEGER NOT NULL,"
-        " state INTEGER NOT NULL DEFAULT 0, claimed_by TEXT,"
-        " lease_until_ms INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
-        " created_ms INTEGER NOT NULL, done_ms INTEGER, last_error TEXT)",
-        "CREATE INDEX coach_schedule_due ON coach_schedule (state, plugin, due_ms)",
-    }, {
-        // 2: expiring records, and pruning finished schedule entries, both through an index.
-        "ALTER TABLE coach_kv ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0",
-        "CREATE INDEX coach_kv_expiry ON coach_kv (expires_ms) WHERE expires_ms > 0",
-        "CREATE INDEX coach_schedule_finished ON coach_schedule (done_ms) WHERE state <> 0",
-    }};
+    return {
+        {
+            "CREATE TABLE coach_kv (tenant TEXT NOT NULL, plugin TEXT NOT NULL, key BLOB NOT NULL,"
+            " value BLOB NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (tenant, plugin, key))"
+            " WITHOUT ROWID",
+            "CREATE TABLE coach_schedule (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " tenant TEXT NOT NULL, plugin TEXT NOT NULL, topic TEXT NOT NULL,"
+            " due_ms INTEGER NOT NULL, payload BLOB NOT NULL, announce INTEGER NOT NULL,"
+            " state INTEGER NOT NULL DEFAULT 0, claimed_by TEXT,"
+            " lease_until_ms INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+            " created_ms INTEGER NOT NULL, done_ms INTEGER, last_error TEXT)",
+            "CREATE INDEX coach_schedule_due ON coach_schedule (state, plugin, due_ms)",
+        },
+        {
+            // 2: expiring records, and pruning finished schedule entries, both through an index.
+            "ALTER TABLE coach_kv ADD COLUMN expires_ms INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX coach_kv_expiry ON coach_kv (expires_ms) WHERE expires_ms > 0",
+            "CREATE INDEX coach_schedule_finished ON coach_schedule (done_ms) WHERE state <> 0",
+        }};
   }
 
  private:

@@ -190,9 +190,8 @@ std::int64_t schedule_prune(SqlConnection& c, std::int64_t finished_before_ms, s
 }
 
 std::int64_t schedule_prunable(SqlConnection& c, std::int64_t finished_before_ms) {
-  auto rows = c.query(
-      "SELECT COUNT(*) FROM coach_schedule WHERE state <> 0 AND done_ms <= $1",
-      {finished_before_ms});
+  auto rows = c.query("SELECT COUNT(*) FROM coach_schedule WHERE state <> 0 AND done_ms <= $1",
+                      {finished_before_ms});
   return rows.empty() ? 0 : as_int(rows[0][0]);
 }
 
