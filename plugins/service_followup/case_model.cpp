@@ -137,6 +137,91 @@ void solve(pb::Case& c, const std::string& agent, const pb::RootCause& root, std
   c.set_last_solved_ms(at_ms);
   if (!agent.empty()) c.set_agent_id(agent);
   record(c, "solved", agent, at_ms, root.category());
+  c.set_auto_close_due_ms(at_ms + rules.close_after_ms);
+  c.set_check_in_due_ms(at_ms + rules.check_in_after_ms);
+}
+
+std::vector<std::int64_t> clear_follow_ups(pb::Case& c) {
+  std::vector<std::int64_t> entries;
+  for (auto id : {c.auto_close_entry(), c.check_in_entry()}) {
+    if (id) entries.push_back(id);
+  }
+  c.set_auto_close_entry(0);
+  c.set_check_in_entry(0);
+  c.set_auto_close_due_ms(0);
+  c.set_check_in_due_ms(0);
+  return entries;
+}
+
+std::vector<Applied> apply_due(pb::Case& c, std::int64_t until_ms,
+                               std::vector<std::int64_t>& entries_done) {
+  std::vector<Applied> applied;
+  for (;;) {
+    const auto check_in = c.check_in_due_ms();
+    const auto auto_close = c.auto_close_due_ms();
+    const bool check_in_due = check_in > 0 && check_in <= until_ms;
+    const bool close_due = auto_close > 0 && auto_close <= until_ms;
+    if (check_in_due && (!close_due || check_in <= auto_close)) {
+      // A history may hold events after the due time already (a live case caught up late).
+      const auto at = std::max(check_in, c.last_event_ms());
+      auto* e = c.add_history();
+      e->set_kind("check_in_due");
+      e->set_actor("scheduler");
+      e->set_at_ms(at);
+      c.set_last_event_ms(at);
+      if (c.check_in_entry()) entries_done.push_back(c.check_in_entry());
+      c.set_check_in_entry(0);
+      c.set_check_in_due_ms(0);
+      applied.push_back({Applied::Kind::kCheckIn, check_in});
+    } else if (close_due) {
+      if (c.state() == pb::CASE_STATE_SOLVED) {
+        close(c, "auto", std::max(auto_close, c.last_event_ms()), true);
+        applied.push_back({Applied::Kind::kAutoClose, auto_close});
+      }
+      for (auto id : clear_follow_ups(c)) entries_done.push_back(id);
+    } else {
+      return applied;
+    }
+  }
+}
+
+pb::CaseFacts facts_of(const pb::Case& c) {
+  pb::CaseFacts f;
+  f.set_opened_ms(c.opened_ms());
+  f.set_reopens(reopen_count(c));
+  f.set_repeat_contact(!c.follow_up_of().empty());
+  const bool resolved = c.state() == pb::CASE_STATE_SOLVED || c.state() == pb::CASE_STATE_CLOSED;
+  if (resolved) {
+    f.set_resolved(true);
+    f.set_one_touch(c.agent_replies() < 2);
+    f.set_first_resolution_ms(c.first_solved_ms() - c.opened_ms());
+    f.set_full_resolution_ms(c.last_solved_ms() - c.opened_ms());
+    f.set_confirmed(c.root_cause().customer_confirmed());
+  }
+  return f;
+}
+
+std::int64_t round_resolution_ms(std::int64_t ms) {
+  if (ms <= 0) return 0;
+  const double hours = static_cast<double>(ms) / kHourMs;
+  const double scale = std::pow(10.0, std::floor(std::log10(hours)) - 2);
+  return std::llround(std::round(hours / scale) * scale * kHourMs);
+}
+
+void fold(pb::DayMeasures& day, const pb::CaseFacts& f, int sign) {
+  day.set_cases(day.cases() + sign);
+  day.set_reopens(day.reopens() + sign * f.reopens());
+  if (f.repeat_contact()) day.set_repeat_contacts(day.repeat_contacts() + sign);
+  if (!f.resolved()) return;
+  day.set_resolved(day.resolved() + sign);
+  if (f.one_touch()) day.set_one_touch(day.one_touch() + sign);
+  if (f.confirmed()) day.set_confirmed(day.confirmed() + sign);
+  auto bump = [sign](google::protobuf::Map<std::int64_t, std::int32_t>& h, std::int64_t ms) {
+    const auto key = round_resolution_ms(ms);
+    if ((h[key] += sign) <= 0) h.erase(key);
+  };
+  bump(*day.mutable_first_resolution(), f.first_resolution_ms());
+  bump(*day.mutable_full_resolution(), f.full_resolution_ms());
 }
 
 void reopen(pb::Case& c, const std::string& actor, std::int64_t at_ms) {
@@ -156,42 +241,73 @@ void close(pb::Case& c, const std::string& actor, std::int64_t at_ms, bool autom
   record(c, automatic ? "auto_closed" : "closed", actor, at_ms);
 }
 
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(values.size())));
-  return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
+double percentile(const std::map<std::int64_t, std::int64_t>& histogram, double p) {
+  std::int64_t total = 0;
+  for (const auto& [value, count] : histogram) total += count;
+  if (total == 0) return 0;
+  const auto rank = std::clamp<std::int64_t>(
+      static_cast<std::int64_t>(std::ceil(p * static_cast<double>(total))), 1, total);
+  std::int64_t seen = 0;
+  for (const auto& [value, count] : histogram) {
+    seen += count;
+    if (seen >= rank) return static_cast<double>(value);
+  }
+  return static_cast<double>(histogram.rbegin()->first);
+}
+
+void MeasuresAccumulator::add(const pb::CaseFacts& f) {
+  ++cases_;
+  reopens_ += f.reopens();
+  repeats_ += f.repeat_contact();
+  if (!f.resolved()) return;
+  ++resolved_;
+  one_touch_ += f.one_touch();
+  confirmed_ += f.confirmed();
+  ++first_[f.first_resolution_ms()];
+  ++full_[f.full_resolution_ms()];
+}
+
+void MeasuresAccumulator::add(const pb::DayMeasures& day) {
+  cases_ += day.cases();
+  reopens_ += day.reopens();
+  repeats_ += day.repeat_contacts();
+  resolved_ += day.resolved();
+  one_touch_ += day.one_touch();
+  confirmed_ += day.confirmed();
+  for (const auto& [ms, n] : day.first_resolution()) first_[ms] += n;
+  for (const auto& [ms, n] : day.full_resolution()) full_[ms] += n;
+}
+
+pb::Measures MeasuresAccumulator::result() const {
+  pb::Measures m;
+  auto ratio = [](std::int64_t a, std::int64_t b) {
+    return round3(static_cast<double>(a) / static_cast<double>(b));
+  };
+  m.set_cases(static_cast<std::int32_t>(cases_));
+  m.set_resolved(static_cast<std::int32_t>(resolved_));
+  m.set_one_touch(static_cast<std::int32_t>(one_touch_));
+  m.set_reopens(static_cast<std::int32_t>(reopens_));
+  m.set_repeat_contacts(static_cast<std::int32_t>(repeats_));
+  if (cases_ > 0) {
+    m.set_reopens_per_case(ratio(reopens_, cases_));
+    m.set_repeat_contact_rate(ratio(repeats_, cases_));
+  }
+  if (resolved_ > 0) {
+    m.set_one_touch_rate(ratio(one_touch_, resolved_));
+    m.set_confirmed_root_cause_share(ratio(confirmed_, resolved_));
+  }
+  auto hours = [](double ms) { return round3(ms / kHourMs); };
+  m.set_first_resolution_median_h(hours(percentile(first_, 0.5)));
+  m.set_first_resolution_p90_h(hours(percentile(first_, 0.9)));
+  m.set_full_resolution_median_h(hours(percentile(full_, 0.5)));
+  m.set_full_resolution_p90_h(hours(percentile(full_, 0.9)));
+  return m;
 }
 
 pb::Measures measures(const std::vector<pb::Case>& cases) {
-  pb::Measures m;
-  std::vector<double> first, full;
-  int confirmed = 0;
-  for (const auto& c : cases) {
-    m.set_cases(m.cases() + 1);
-    m.set_reopens(m.reopens() + reopen_count(c));
-    if (!c.follow_up_of().empty()) m.set_repeat_contacts(m.repeat_contacts() + 1);
-    const bool resolved = c.state() == pb::CASE_STATE_SOLVED || c.state() == pb::CASE_STATE_CLOSED;
-    if (!resolved) continue;
-    m.set_resolved(m.resolved() + 1);
-    if (c.agent_replies() < 2) m.set_one_touch(m.one_touch() + 1);
-    first.push_back(static_cast<double>(c.first_solved_ms() - c.opened_ms()) / kHourMs);
-    full.push_back(static_cast<double>(c.last_solved_ms() - c.opened_ms()) / kHourMs);
-    confirmed += c.root_cause().customer_confirmed();
-  }
-  if (m.cases() > 0) {
-    m.set_reopens_per_case(round3(static_cast<double>(m.reopens()) / m.cases()));
-    m.set_repeat_contact_rate(round3(static_cast<double>(m.repeat_contacts()) / m.cases()));
-  }
-  if (m.resolved() > 0) {
-    m.set_one_touch_rate(round3(static_cast<double>(m.one_touch()) / m.resolved()));
-    m.set_confirmed_root_cause_share(round3(static_cast<double>(confirmed) / m.resolved()));
-  }
-  m.set_first_resolution_median_h(round3(percentile(first, 0.5)));
-  m.set_first_resolution_p90_h(round3(percentile(first, 0.9)));
-  m.set_full_resolution_median_h(round3(percentile(full, 0.5)));
-  m.set_full_resolution_p90_h(round3(percentile(full, 0.9)));
-  return m;
+  MeasuresAccumulator acc;
+  for (const auto& c : cases) acc.add(facts_of(c));
+  return acc.result();
 }
 
 }  // namespace coach::service_followup

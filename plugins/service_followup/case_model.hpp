@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,14 +42,54 @@ enum class ContactOutcome { kRecorded, kReopened, kClosedCase };
 ContactOutcome customer_contact(pb::Case& c, const std::string& actor, std::int64_t at_ms);
 void agent_reply(pb::Case& c, const std::string& actor, std::int64_t at_ms);
 void set_pending(pb::Case& c, const std::string& actor, std::int64_t at_ms);
+// Also sets when the auto-close and the check-in fall due (auto_close_due_ms, check_in_due_ms).
 void solve(pb::Case& c, const std::string& agent, const pb::RootCause& root, std::int64_t at_ms,
            const Rules& rules);
 void reopen(pb::Case& c, const std::string& actor, std::int64_t at_ms);
 void close(pb::Case& c, const std::string& actor, std::int64_t at_ms, bool automatic);
+// Drops the pending auto-close and check-in (a reopen or a close makes them moot). Returns the
+// scheduler entries that carried them (0s skipped), for the caller to cancel.
+std::vector<std::int64_t> clear_follow_ups(pb::Case& c);
+
+// A consequence of an earlier event that fell due.
+struct Applied {
+  enum class Kind { kCheckIn, kAutoClose } kind;
+  std::int64_t due_ms = 0;
+};
+// Applies, in order of due time and at that time, the case's consequences due at or before
+// until_ms: a check-in records "check_in_due"; an auto-close closes a solved case and drops its
+// check-in. What living through the history would have done before an event at until_ms.
+// Returns what it applied and, in entries_done, the scheduler entries those no longer need.
+std::vector<Applied> apply_due(pb::Case& c, std::int64_t until_ms,
+                               std::vector<std::int64_t>& entries_done);
+
+// A case's contribution to the measures.
+pb::CaseFacts facts_of(const pb::Case& c);
+
+// Sums measures over cases one at a time (facts, or whole days of them), then reports them.
+// Memory grows with distinct resolution times, not with cases: exact times from facts, and
+// aggregates' times rounded to 3 significant figures of hours (round_resolution_ms).
+class MeasuresAccumulator {
+ public:
+  void add(const pb::CaseFacts& f);
+  void add(const pb::DayMeasures& day);
+  pb::Measures result() const;
+  std::int64_t cases() const { return cases_; }
+
+ private:
+  std::int64_t cases_ = 0, resolved_ = 0, one_touch_ = 0, reopens_ = 0, repeats_ = 0,
+               confirmed_ = 0;
+  std::map<std::int64_t, std::int64_t> first_, full_;  // resolution ms -> cases
+};
 
 // The measures of resolution over cases (already filtered to a scope and period).
 pb::Measures measures(const std::vector<pb::Case>& cases);
-// Nearest-rank percentile (p in 0..1) of values; 0 for none.
-double percentile(std::vector<double> values, double p);
+// Nearest-rank percentile (p in 0..1) of a histogram value -> count; 0 for none.
+double percentile(const std::map<std::int64_t, std::int64_t>& histogram, double p);
+
+// ms rounded to 3 significant figures of hours (2 h 0 min 15 s -> 2.00 h; 37.25 h -> 37.3 h).
+std::int64_t round_resolution_ms(std::int64_t ms);
+// Adds (sign 1) or removes (sign -1) a case's facts from a day's aggregate.
+void fold(pb::DayMeasures& day, const pb::CaseFacts& f, int sign);
 
 }  // namespace coach::service_followup

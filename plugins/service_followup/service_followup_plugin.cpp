@@ -4,24 +4,35 @@
 // volume; follow-ups fire on time through the durable scheduler; the account's salesperson hears
 // when the trust they built is at risk.
 //
-// Store layout (per tenant, under this plugin):
-//   case/<id>                      Case
-//   account/<account>/<case>       (empty) an account's cases
-//   contact/<account>/<ms>-<case>  (empty) customer contacts, for the at-risk window
-//   import/<event_id>              (empty) import lines already applied
+// Records: CaseStore (cases, their indexes, daily aggregates), plus
+//   contact/<account>/<ms>-<case>  (empty) customer contacts, expiring after the at-risk window
+//   import/<event_id>              (empty) import lines applied, expiring after import_dedup_days
+//   deferred/<case>                (empty) imported cases whose consequences wait for the import
+//                                  to settle
+//   meta/import_last_ms            when an import batch last arrived (decimal ms)
+//   meta/import_settle             (empty) an import_settle entry is scheduled
+//
+// Every event first applies the case's consequences due before it (apply_due), in event time: a
+// history imported line by line ends in the state living through it gives. Consequences of
+// imported events that are still pending wait for the import to be quiet for
+// import_settle_minutes, then the import_settle entry applies the due ones and schedules the rest.
 #include <fmt/format.h>
 #include <coach/plugin.hpp>
+#include <coach/staged_store.hpp>
 
 #include <algorithm>
-#include <map>
-#include <set>
-#include <sstream>
+#include <charconv>
+#include <memory>
 
 #include "case_model.hpp"
+#include "case_store.hpp"
 
 namespace coach::service_followup {
 
 namespace {
+
+constexpr int kMaxImportBatch = 1000;
+constexpr std::uint32_t kSettlePage = 200;
 
 class ServiceFollowup final : public coach::Plugin {
  public:
@@ -32,10 +43,12 @@ class ServiceFollowup final : public coach::Plugin {
                                        "reopens_at_risk",
                                        "contacts_at_risk",
                                        "contacts_window_days",
+                                       "import_settle_minutes",
+                                       "import_dedup_days",
                                        nullptr};
     static const coach::PluginManifest m{
         .name = "service_followup",
-        .version = "1.0.0",
+        .version = "1.1.0",
         .description =
             "Service cases solved at the root, repeat contacts caught, follow-ups on time",
         .config_keys = keys,
@@ -45,46 +58,69 @@ class ServiceFollowup final : public coach::Plugin {
 
   void start(coach::PluginContext& ctx) override {
     ctx_ = &ctx;
+    cases_ = std::make_unique<CaseStore>(ctx.store());
     load_rules(ctx.config());
 
-    ctx.serve<pb::OpenCaseRequest, pb::Case>(
+    serve<pb::OpenCaseRequest, pb::Case>(
         "OpenCase", [this](const pb::OpenCaseRequest& r) { return open(r, at(r.at_ms())); });
-    ctx.serve<pb::CaseActionRequest, pb::ContactReply>(
+    serve<pb::CaseActionRequest, pb::ContactReply>(
         "CustomerContact", [this](const pb::CaseActionRequest& r) { return contact(r); });
-    ctx.serve<pb::CaseActionRequest, pb::Case>("AgentReply", [this](
-                                                                 const pb::CaseActionRequest& r) {
-      return change(r.case_id(), [&](pb::Case& c) { agent_reply(c, r.actor(), at(r.at_ms())); });
+    serve<pb::CaseActionRequest, pb::Case>("AgentReply", [this](const pb::CaseActionRequest& r) {
+      return change(r.case_id(), at(r.at_ms()),
+                    [&](pb::Case& c) { agent_reply(c, r.actor(), at(r.at_ms())); });
     });
-    ctx.serve<pb::CaseActionRequest, pb::Case>("SetPending", [this](
-                                                                 const pb::CaseActionRequest& r) {
-      return change(r.case_id(), [&](pb::Case& c) { set_pending(c, r.actor(), at(r.at_ms())); });
+    serve<pb::CaseActionRequest, pb::Case>("SetPending", [this](const pb::CaseActionRequest& r) {
+      return change(r.case_id(), at(r.at_ms()),
+                    [&](pb::Case& c) { set_pending(c, r.actor(), at(r.at_ms())); });
     });
-    ctx.serve<pb::SolveCaseRequest, pb::Case>(
+    serve<pb::SolveCaseRequest, pb::Case>(
         "SolveCase", [this](const pb::SolveCaseRequest& r) { return solve_case(r); });
-    ctx.serve<pb::CaseActionRequest, pb::Case>(
+    serve<pb::CaseActionRequest, pb::Case>(
         "ReopenCase", [this](const pb::CaseActionRequest& r) { return reopen_case(r); });
-    ctx.serve<pb::CaseActionRequest, pb::Case>("CloseCase", [this](const pb::CaseActionRequest& r) {
-      auto c = change(r.case_id(), [&](pb::Case& k) {
-        close(k, r.actor(), at(r.at_ms()), false);
-        cancel_follow_ups(k);
-      });
-      announce_closed(c, r.actor());
-      return c;
-    });
-    ctx.serve<pb::GetCaseRequest, pb::Case>(
+    serve<pb::CaseActionRequest, pb::Case>(
+        "CloseCase", [this](const pb::CaseActionRequest& r) { return close_case(r); });
+    serve<pb::GetCaseRequest, pb::Case>(
         "GetCase", [this](const pb::GetCaseRequest& r) { return load(r.case_id()); });
-    ctx.serve<pb::ListAccountCasesRequest, pb::CaseList>(
+    serve<pb::ListAccountCasesRequest, pb::CaseList>(
         "ListAccountCases", [this](const pb::ListAccountCasesRequest& r) { return list(r); });
-    ctx.serve<pb::MeasuresRequest, pb::Measures>(
-        "GetMeasures", [this](const pb::MeasuresRequest& r) { return measures(select(r)); });
-    ctx.serve<pb::MeasuresRequest, pb::MeasuresCsv>(
-        "GetMeasuresCsv", [this](const pb::MeasuresRequest& r) { return csv(r); });
-    ctx.serve<pb::ImportEvent, pb::ImportReply>(
-        "Import", [this](const pb::ImportEvent& e) { return import(e); });
-    ctx.on_due("service_followup.", [this](const coach::DueEntry& due) { on_due(due); });
+    serve<pb::MeasuresRequest, pb::Measures>(
+        "GetMeasures", [this](const pb::MeasuresRequest& r) { return cases_->measures(r); });
+    serve<pb::MeasuresRequest, pb::MeasuresCsv>("GetMeasuresCsv",
+                                                [this](const pb::MeasuresRequest& r) {
+                                                  pb::MeasuresCsv reply;
+                                                  reply.set_csv(cases_->measures_csv(r));
+                                                  return reply;
+                                                });
+    serve<pb::ImportEvent, pb::ImportReply>("Import",
+                                            [this](const pb::ImportEvent& e) { return import(e); });
+    serve<pb::ImportBatchRequest, pb::ImportBatchReply>(
+        "ImportBatch", [this](const pb::ImportBatchRequest& r) { return import_batch(r); });
+    ctx.on_due("service_followup.", [this](const coach::DueEntry& due) {
+      effects_.clear();
+      on_due(due);
+      run_effects();
+    });
   }
 
  private:
+  // What a change does beyond its commit: run only once the commit succeeded.
+  struct Effect {
+    std::int64_t cancel_entry = 0;
+    std::string topic;
+    std::unique_ptr<google::protobuf::Message> event;
+  };
+
+  // Serves a method whose effects run after its handler returned.
+  template <typename Req, typename Resp, typename Fn>
+  void serve(std::string_view method, Fn fn) {
+    ctx_->serve<Req, Resp>(method, [this, fn = std::move(fn)](const Req& r) {
+      effects_.clear();
+      Resp out = fn(r);
+      run_effects();
+      return out;
+    });
+  }
+
   void load_rules(const ConfigSection& config) {
     rules_.close_after_ms =
         static_cast<std::int64_t>(config.get_double("close_after_hours", 96) * kHourMs);
@@ -100,37 +136,88 @@ class ServiceFollowup final : public coach::Plugin {
                            "integration", "delivery",   "account_change"};
     }
     validate_rules(rules_);
+    const double settle = config.get_double("import_settle_minutes", 60);
+    if (settle < 0 || settle > 7 * 24 * 60)
+      throw invalid_argument("import_settle_minutes", "must be between 0 and 10080 (a week)");
+    settle_ms_ = static_cast<std::int64_t>(settle * 60'000);
+    const double dedup = config.get_double("import_dedup_days", 30);
+    if (dedup < 1 || dedup > 3650)
+      throw invalid_argument("import_dedup_days", "must be between 1 and 3650");
+    dedup_ms_ = static_cast<std::int64_t>(dedup * kDayMs);
   }
 
-  Store& store() { return ctx_->store(); }
+  Store& store() { return cases_->store(); }
   std::int64_t at(std::int64_t at_ms) const { return at_ms > 0 ? at_ms : ctx_->now_ms(); }
+
+  template <typename Msg>
+  void publish_after(std::string topic, const Msg& event) {
+    effects_.push_back({0, std::move(topic), std::make_unique<Msg>(event)});
+  }
+  void cancel_after(const std::vector<std::int64_t>& entries) {
+    for (auto id : entries) effects_.push_back({id, {}, nullptr});
+  }
+  void run_effects() {
+    auto effects = std::move(effects_);
+    effects_.clear();
+    for (const auto& e : effects) {
+      if (e.cancel_entry) ctx_->cancel(e.cancel_entry);
+      if (e.event) ctx_->publish(e.topic, *e.event);
+    }
+  }
 
   pb::Case load(const std::string& id, std::int64_t* version = nullptr) {
     require_id("case_id", id);
-    auto c = store().get<pb::Case>("case/" + id, version);
+    auto c = cases_->find(id, version);
     if (!c) throw Error(v1::STATUS_CODE_NOT_FOUND, "case_id: no case '" + id + "'");
     return *c;
   }
 
-  // Loads, changes and stores a case atomically (compare-and-set on its version).
-  template <typename Fn>
-  pb::Case change(const std::string& id, Fn&& fn, WriteBatch extra = {}) {
-    std::int64_t version = 0;
-    auto c = load(id, &version);
-    fn(c);
-    WriteBatch batch = std::move(extra);
-    batch.put("case/" + id, c, version);
+  // Applies the consequences of c's earlier events due by at_ms, as their entries would have.
+  void catch_up(pb::Case& c, std::int64_t at_ms) {
+    std::vector<std::int64_t> done;
+    for (const auto& a : apply_due(c, at_ms, done)) {
+      if (a.kind == Applied::Kind::kAutoClose) {
+        announce_closed(c, "auto");
+      } else if (!importing_) {
+        announce_check_in(c, a.due_ms);
+      }
+    }
+    cancel_after(done);
+  }
+
+  // Stores c (read at version; before is its stored form) with its indexes, in one commit.
+  void save(const pb::Case& before, std::int64_t version, const pb::Case& c,
+            WriteBatch batch = {}) {
+    cases_->stage(batch, &before, version, c);
     if (!store().commit(batch))
-      throw Error(v1::STATUS_CODE_UNAVAILABLE, "case_id: '" + id + "' changed concurrently, retry");
+      throw Error(v1::STATUS_CODE_UNAVAILABLE,
+                  "case_id: '" + c.case_id() + "' changed concurrently, retry");
+  }
+
+  // Loads a case, applies what fell due before at_ms, changes it with fn, and stores it.
+  template <typename Fn>
+  pb::Case change(const std::string& id, std::int64_t at_ms, Fn&& fn, WriteBatch extra = {}) {
+    std::int64_t version = 0;
+    const auto before = load(id, &version);
+    auto c = before;
+    catch_up(c, at_ms);
+    fn(c);
+    after_change(c);
+    save(before, version, c, std::move(extra));
     return c;
+  }
+
+  // An imported case whose consequences are pending waits for the import to settle.
+  void after_change(const pb::Case& c) {
+    if (importing_ && (c.auto_close_due_ms() || c.check_in_due_ms()))
+      store().put_bytes("deferred/" + c.case_id(), "");
   }
 
   pb::Case open(const pb::OpenCaseRequest& r, std::int64_t at_ms, WriteBatch extra = {}) {
     auto c = open_case(r, at_ms);
     WriteBatch batch = std::move(extra);
-    batch.put("case/" + c.case_id(), c, kMustNotExist);
-    batch.put_bytes("account/" + c.account_id() + "/" + c.case_id(), "");
-    batch.put_bytes(contact_key(c.account_id(), at_ms, c.case_id()), "");
+    cases_->stage(batch, nullptr, 0, c);
+    add_contact(batch, c.account_id(), at_ms, c.case_id());
     if (!store().commit(batch))
       throw Error(v1::STATUS_CODE_FAILED_PRECONDITION,
                   "case_id: '" + c.case_id() + "' already exists");
@@ -143,11 +230,21 @@ class ServiceFollowup final : public coach::Plugin {
     return fmt::format("contact/{}/{:015d}-{}", account, at_ms, case_id);
   }
 
+  // Contacts are read only within the at-risk window; older ones are not kept at all.
+  void add_contact(WriteBatch& batch, const std::string& account, std::int64_t at_ms,
+                   const std::string& case_id) {
+    const auto expires = at_ms + rules_.contacts_window_ms;
+    if (expires <= ctx_->now_ms()) return;
+    batch.put_bytes(contact_key(account, at_ms, case_id), "").expiring_at(expires);
+  }
+
   pb::ContactReply contact(const pb::CaseActionRequest& r, WriteBatch extra = {}) {
     const auto at_ms = at(r.at_ms());
     pb::ContactReply reply;
     std::int64_t version = 0;
-    auto c = load(r.case_id(), &version);
+    const auto before = load(r.case_id(), &version);
+    auto c = before;
+    catch_up(c, at_ms);
     const auto outcome = customer_contact(c, r.actor(), at_ms);
     if (outcome == ContactOutcome::kClosedCase) {
       // A contact on a closed case is a repeat contact: a new follow-up case linked to it.
@@ -160,29 +257,26 @@ class ServiceFollowup final : public coach::Plugin {
       auto f = open_case(follow, at_ms);
       f.set_follow_up_of(c.case_id());
       WriteBatch batch = std::move(extra);
-      batch.put("case/" + f.case_id(), f, kMustNotExist);
-      batch.put_bytes("account/" + f.account_id() + "/" + f.case_id(), "");
-      batch.put_bytes(contact_key(f.account_id(), at_ms, f.case_id()), "");
-      if (!store().commit(batch))
-        throw Error(v1::STATUS_CODE_UNAVAILABLE, "case_id: follow-up changed concurrently, retry");
+      cases_->stage(batch, nullptr, 0, f);
+      add_contact(batch, f.account_id(), at_ms, f.case_id());
+      save(before, version, c, std::move(batch));  // c changed if catching up closed it
       pb::RepeatContact event;
       event.set_case_id(f.case_id());
       event.set_follow_up_of(c.case_id());
       event.set_account_id(c.account_id());
       event.set_salesperson_id(c.salesperson_id());
-      ctx_->publish("service_followup.repeat_contact", event);
+      publish_after("service_followup.repeat_contact", event);
       reply.set_outcome("follow_up_opened");
       *reply.mutable_case_() = c;
       *reply.mutable_follow_up() = f;
       check_contacts_at_risk(f, at_ms);
       return reply;
     }
-    if (outcome == ContactOutcome::kReopened) cancel_follow_ups(c);
+    if (outcome == ContactOutcome::kReopened) cancel_after(clear_follow_ups(c));
+    after_change(c);
     WriteBatch batch = std::move(extra);
-    batch.put("case/" + c.case_id(), c, version);
-    batch.put_bytes(contact_key(c.account_id(), at_ms, c.case_id()), "");
-    if (!store().commit(batch))
-      throw Error(v1::STATUS_CODE_UNAVAILABLE, "case_id: changed concurrently, retry");
+    add_contact(batch, c.account_id(), at_ms, c.case_id());
+    save(before, version, c, std::move(batch));
     reply.set_outcome(outcome == ContactOutcome::kReopened ? "reopened" : "recorded");
     *reply.mutable_case_() = c;
     if (outcome == ContactOutcome::kReopened) announce_reopened(c);
@@ -198,51 +292,54 @@ class ServiceFollowup final : public coach::Plugin {
 
   pb::Case solve_case(const pb::SolveCaseRequest& r, WriteBatch extra = {}) {
     const auto at_ms = at(r.at_ms());
-    std::int64_t version = 0;
-    auto c = load(r.case_id(), &version);
-    solve(c, r.agent_id(), r.root_cause(), at_ms, rules_);
-    // Scheduled before the case is stored; an entry whose case does not name it is ignored.
-    pb::FollowUpEntry close_entry;
-    close_entry.set_case_id(c.case_id());
-    close_entry.set_kind("auto_close");
-    c.set_auto_close_entry(schedule(at_ms + rules_.close_after_ms, close_entry));
-    if (at_ms + rules_.check_in_after_ms > ctx_->now_ms() - rules_.close_after_ms) {
-      pb::FollowUpEntry check_in;
-      check_in.set_case_id(c.case_id());
-      check_in.set_kind("check_in");
-      c.set_check_in_entry(schedule(at_ms + rules_.check_in_after_ms, check_in));
-    }
-    WriteBatch batch = std::move(extra);
-    batch.put("case/" + c.case_id(), c, version);
-    if (!store().commit(batch)) {
-      cancel_follow_ups(c);
-      throw Error(v1::STATUS_CODE_UNAVAILABLE, "case_id: changed concurrently, retry");
-    }
-    return c;
+    return change(
+        r.case_id(), at_ms,
+        [&](pb::Case& c) {
+          solve(c, r.agent_id(), r.root_cause(), at_ms, rules_);
+          // An imported solve waits for the import to settle; a live one is scheduled now. An
+          // entry whose commit then fails finds nothing due in its case and does nothing.
+          if (!importing_) schedule_follow_ups(c);
+        },
+        std::move(extra));
   }
 
-  std::int64_t schedule(std::int64_t due_ms, const pb::FollowUpEntry& entry) {
-    return ctx_->schedule(std::chrono::system_clock::time_point(std::chrono::milliseconds(due_ms)),
-                          "service_followup." + entry.kind(), entry);
-  }
-
-  // Cancels the auto-close and check-in of the last solve (a reopen or a close makes them moot).
-  void cancel_follow_ups(pb::Case& c) {
-    if (c.auto_close_entry()) ctx_->cancel(c.auto_close_entry());
-    if (c.check_in_entry()) ctx_->cancel(c.check_in_entry());
-    c.set_auto_close_entry(0);
-    c.set_check_in_entry(0);
+  // Schedules the case's pending consequences on the wall clock.
+  void schedule_follow_ups(pb::Case& c) {
+    auto entry = [&](const char* kind, std::int64_t due_ms) {
+      pb::FollowUpEntry e;
+      e.set_case_id(c.case_id());
+      e.set_kind(kind);
+      return ctx_->schedule(
+          std::chrono::system_clock::time_point(std::chrono::milliseconds(due_ms)),
+          std::string("service_followup.") + kind, e);
+    };
+    if (c.auto_close_due_ms() && !c.auto_close_entry())
+      c.set_auto_close_entry(entry("auto_close", c.auto_close_due_ms()));
+    if (c.check_in_due_ms() && !c.check_in_entry())
+      c.set_check_in_entry(entry("check_in", c.check_in_due_ms()));
   }
 
   pb::Case reopen_case(const pb::CaseActionRequest& r, WriteBatch extra = {}) {
     auto c = change(
-        r.case_id(),
+        r.case_id(), at(r.at_ms()),
         [&](pb::Case& k) {
           reopen(k, r.actor(), at(r.at_ms()));
-          cancel_follow_ups(k);
+          cancel_after(clear_follow_ups(k));
         },
         std::move(extra));
     announce_reopened(c);
+    return c;
+  }
+
+  pb::Case close_case(const pb::CaseActionRequest& r, WriteBatch extra = {}) {
+    auto c = change(
+        r.case_id(), at(r.at_ms()),
+        [&](pb::Case& k) {
+          close(k, r.actor(), at(r.at_ms()), false);
+          cancel_after(clear_follow_ups(k));
+        },
+        std::move(extra));
+    announce_closed(c, r.actor());
     return c;
   }
 
@@ -252,7 +349,7 @@ class ServiceFollowup final : public coach::Plugin {
     event.set_account_id(c.account_id());
     event.set_salesperson_id(c.salesperson_id());
     event.set_reopens(reopen_count(c));
-    ctx_->publish("service_followup.case_reopened", event);
+    publish_after("service_followup.case_reopened", event);
     if (reopen_count(c) >= rules_.reopens_at_risk) {
       at_risk(c, {fmt::format("case {} reopened {} times", c.case_id(), reopen_count(c))});
     }
@@ -264,7 +361,17 @@ class ServiceFollowup final : public coach::Plugin {
     event.set_account_id(c.account_id());
     event.set_salesperson_id(c.salesperson_id());
     event.set_closed_by(by);
-    ctx_->publish("service_followup.case_closed", event);
+    publish_after("service_followup.case_closed", event);
+  }
+
+  void announce_check_in(const pb::Case& c, std::int64_t due_ms) {
+    pb::FollowUpDue event;
+    event.set_case_id(c.case_id());
+    event.set_account_id(c.account_id());
+    event.set_salesperson_id(c.salesperson_id());
+    event.set_kind("satisfaction_check_in");
+    event.set_due_ms(due_ms);
+    publish_after("service_followup.follow_up_due", event);
   }
 
   void check_contacts_at_risk(const pb::Case& c, std::int64_t at_ms) {
@@ -272,10 +379,11 @@ class ServiceFollowup final : public coach::Plugin {
     // Keys sort by time: start the scan at the window, not at the account's first contact. The
     // bound is a prefix of every key at that millisecond, so start_after still includes them.
     std::string after = fmt::format("{}{:015d}", prefix, at_ms - rules_.contacts_window_ms);
+    const std::string end = fmt::format("{}{:015d}", prefix, at_ms + 1);
     int contacts = 0;
     do {
       auto page = store().scan(prefix, after, 500);
-      contacts += static_cast<int>(page.items.size());
+      for (const auto& item : page.items) contacts += item.key < end;
       after = page.next_after;
     } while (!after.empty());
     if (contacts >= rules_.contacts_at_risk) {
@@ -289,106 +397,114 @@ class ServiceFollowup final : public coach::Plugin {
     event.set_account_id(c.account_id());
     event.set_salesperson_id(c.salesperson_id());
     for (const auto& e : evidence) event.add_evidence(e);
-    ctx_->publish("service_followup.account_at_risk", event);
+    publish_after("service_followup.account_at_risk", event);
   }
 
   void on_due(const coach::DueEntry& due) {
     auto entry = due.as<pb::FollowUpEntry>();
     if (!entry) throw Error(v1::STATUS_CODE_WRONG_PAYLOAD_TYPE, "due entry is not a FollowUpEntry");
-    std::int64_t version = 0;
-    auto c = store().get<pb::Case>("case/" + entry->case_id(), &version);
-    if (!c) return;  // the case is gone: nothing to do
-    // A rule applies once: only the entry the case still names, and it is cleared when applied.
-    if (entry->kind() == "auto_close" && c->auto_close_entry() == due.id &&
-        c->state() == pb::CASE_STATE_SOLVED) {
-      close(*c, "auto", std::max(due.due_ms, c->last_event_ms()), true);
-      c->set_auto_close_entry(0);
-      if (c->check_in_entry()) ctx_->cancel(c->check_in_entry());
-      c->set_check_in_entry(0);
-      if (!store().compare_and_set("case/" + c->case_id(), version, *c))
-        throw Error(v1::STATUS_CODE_UNAVAILABLE, "case changed concurrently; retried later");
-      announce_closed(*c, "auto");
-    } else if (entry->kind() == "check_in" && c->check_in_entry() == due.id) {
-      c->set_check_in_entry(0);
-      auto* e = c->add_history();
-      e->set_kind("check_in_due");
-      e->set_actor("scheduler");
-      e->set_at_ms(due.due_ms);
-      if (!store().compare_and_set("case/" + c->case_id(), version, *c))
-        throw Error(v1::STATUS_CODE_UNAVAILABLE, "case changed concurrently; retried later");
-      pb::FollowUpDue event;
-      event.set_case_id(c->case_id());
-      event.set_account_id(c->account_id());
-      event.set_salesperson_id(c->salesperson_id());
-      event.set_kind("satisfaction_check_in");
-      event.set_due_ms(due.due_ms);
-      ctx_->publish("service_followup.follow_up_due", event);
+    if (entry->kind() == "import_settle") {
+      settle_import();
+      return;
     }
+    std::int64_t version = 0;
+    const auto before = cases_->find(entry->case_id(), &version);
+    if (!before) return;  // the case is gone: nothing to do
+    // Applies what the case still has due by this entry's time: once, since applying clears it.
+    auto c = *before;
+    catch_up(c, due.due_ms);
+    if (c.SerializeAsString() != before->SerializeAsString()) save(*before, version, c);
   }
 
   pb::CaseList list(const pb::ListAccountCasesRequest& r) {
     require_id("account_id", r.account_id());
-    const std::string prefix = "account/" + r.account_id() + "/";
+    if (r.page_size() < 0) throw invalid_argument("page_size", "must not be negative");
+    const auto size =
+        static_cast<std::uint32_t>(r.page_size() ? std::min(r.page_size(), 500) : 100);
     pb::CaseList out;
-    for (const auto& item : store().scan_all(prefix))
-      *out.add_cases() = load(item.key.substr(prefix.size()));
-    if (out.cases().empty())
+    std::string next;
+    for (auto& c : cases_->account_cases(r.account_id(), r.page_token(), size, next))
+      *out.add_cases() = std::move(c);
+    out.set_next_page_token(next);
+    if (out.cases().empty() && r.page_token().empty())
       throw Error(v1::STATUS_CODE_NOT_FOUND, "account_id: no cases for '" + r.account_id() + "'");
     return out;
   }
 
-  std::vector<pb::Case> select(const pb::MeasuresRequest& r) {
-    std::vector<pb::Case> out;
-    for (const auto& item : store().scan_all("case/")) {
-      auto c = Store::parse<pb::Case>(item);
-      if (!r.agent_id().empty() && c.agent_id() != r.agent_id()) continue;
-      if (!r.team_id().empty() && c.team_id() != r.team_id()) continue;
-      if (!r.account_id().empty() && c.account_id() != r.account_id()) continue;
-      if (r.from_ms() && c.opened_ms() < r.from_ms()) continue;
-      if (r.to_ms() && c.opened_ms() >= r.to_ms()) continue;
-      out.push_back(std::move(c));
-    }
-    return out;
-  }
+  // --- Import: lines applied in order in one commit per batch, each as living through it. ---
 
-  // One row for the scope asked, then one per agent in it.
-  pb::MeasuresCsv csv(const pb::MeasuresRequest& r) {
-    auto cases = select(r);
-    std::map<std::string, std::vector<pb::Case>> by_agent;
-    for (const auto& c : cases)
-      by_agent[c.agent_id().empty() ? "(none)" : c.agent_id()].push_back(c);
-    std::ostringstream out;
-    out << "scope,cases,resolved,one_touch,one_touch_rate,reopens,reopens_per_case,"
-           "repeat_contacts,repeat_contact_rate,first_resolution_median_h,"
-           "first_resolution_p90_h,full_resolution_median_h,full_resolution_p90_h,"
-           "confirmed_root_cause_share\n";
-    auto row = [&](const std::string& scope, const pb::Measures& m) {
-      out << scope << ',' << m.cases() << ',' << m.resolved() << ',' << m.one_touch() << ','
-          << m.one_touch_rate() << ',' << m.reopens() << ',' << m.reopens_per_case() << ','
-          << m.repeat_contacts() << ',' << m.repeat_contact_rate() << ','
-          << m.first_resolution_median_h() << ',' << m.first_resolution_p90_h() << ','
-          << m.full_resolution_median_h() << ',' << m.full_resolution_p90_h() << ','
-          << m.confirmed_root_cause_share() << '\n';
-    };
-    row("all", measures(cases));
-    for (const auto& [agent, list] : by_agent) row("agent:" + agent, measures(list));
-    pb::MeasuresCsv reply;
-    reply.set_csv(out.str());
+  pb::ImportReply import(const pb::ImportEvent& e) {
+    pb::ImportBatchRequest one;
+    *one.add_events() = e;
+    auto result = import_batch(one).results(0);
+    if (result.code() != v1::STATUS_CODE_OK)
+      throw Error(static_cast<v1::StatusCode>(result.code()), result.message());
+    pb::ImportReply reply;
+    reply.set_outcome(result.outcome());
     return reply;
   }
 
-  // One line of an import file; the line's event_id is stored in the same commit as its effect.
-  pb::ImportReply import(const pb::ImportEvent& e) {
+  // Makes store() the staged store for its lifetime.
+  class Staging {
+   public:
+    Staging(ServiceFollowup& p, StagedStore& staged) : p_(p), base_(p.ctx_->store()) {
+      p_.cases_->use(staged);
+      p_.importing_ = true;
+    }
+    ~Staging() {
+      p_.cases_->use(base_);
+      p_.importing_ = false;
+    }
+    Staging(const Staging&) = delete;
+    Staging& operator=(const Staging&) = delete;
+
+   private:
+    ServiceFollowup& p_;
+    Store& base_;
+  };
+
+  pb::ImportBatchReply import_batch(const pb::ImportBatchRequest& r) {
+    if (r.events_size() > kMaxImportBatch)
+      throw invalid_argument("events", fmt::format("at most {} per batch", kMaxImportBatch));
+    pb::ImportBatchReply reply;
+    StagedStore staged(ctx_->store());
+    bool applied = false;
+    {
+      Staging staging(*this, staged);
+      for (const auto& e : r.events()) {
+        auto* result = reply.add_results();
+        const auto effects_before = effects_.size();
+        staged.begin_unit();
+        try {
+          result->set_outcome(import_line(e));
+          staged.keep_unit();
+          applied |= result->outcome() == "applied";
+        } catch (const Error& error) {
+          staged.drop_unit();
+          effects_.resize(effects_before);
+          result->set_code(error.code());
+          result->set_message(error.what());
+        }
+      }
+      if (applied) store().put_bytes("meta/import_last_ms", std::to_string(ctx_->now_ms()));
+    }
+    if (!staged.flush()) {
+      throw Error(v1::STATUS_CODE_UNAVAILABLE,
+                  "cases changed while this import batch was applied; send it again (lines "
+                  "already applied are skipped)");
+    }
+    if (applied) ensure_settle_scheduled();
+    return reply;
+  }
+
+  // One line; its event_id is stored with its effect, so a line is applied once.
+  std::string import_line(const pb::ImportEvent& e) {
     require_id("event_id", e.event_id());
     if (e.at_ms() <= 0) throw invalid_argument("at_ms", "required (ms since the epoch)");
-    pb::ImportReply reply;
     const std::string marker = "import/" + e.event_id();
-    if (store().get_bytes(marker)) {
-      reply.set_outcome("duplicate");
-      return reply;
-    }
+    if (store().get_bytes(marker)) return "duplicate";
     WriteBatch seen;
-    seen.put_bytes(marker, "", kMustNotExist);
+    seen.put_bytes(marker, "", kMustNotExist).expiring_at(ctx_->now_ms() + dedup_ms_);
     if (e.kind() == "opened") {
       pb::OpenCaseRequest r;
       r.set_case_id(e.case_id());
@@ -402,10 +518,12 @@ class ServiceFollowup final : public coach::Plugin {
       contact(action(e), std::move(seen));
     } else if (e.kind() == "agent_reply") {
       change(
-          e.case_id(), [&](pb::Case& c) { agent_reply(c, e.actor(), e.at_ms()); }, std::move(seen));
+          e.case_id(), e.at_ms(), [&](pb::Case& c) { agent_reply(c, e.actor(), e.at_ms()); },
+          std::move(seen));
     } else if (e.kind() == "pending") {
       change(
-          e.case_id(), [&](pb::Case& c) { set_pending(c, e.actor(), e.at_ms()); }, std::move(seen));
+          e.case_id(), e.at_ms(), [&](pb::Case& c) { set_pending(c, e.actor(), e.at_ms()); },
+          std::move(seen));
     } else if (e.kind() == "solved") {
       pb::SolveCaseRequest r;
       r.set_case_id(e.case_id());
@@ -416,21 +534,13 @@ class ServiceFollowup final : public coach::Plugin {
     } else if (e.kind() == "reopened") {
       reopen_case(action(e), std::move(seen));
     } else if (e.kind() == "closed") {
-      auto c = change(
-          e.case_id(),
-          [&](pb::Case& k) {
-            close(k, e.actor(), e.at_ms(), false);
-            cancel_follow_ups(k);
-          },
-          std::move(seen));
-      announce_closed(c, e.actor());
+      close_case(action(e), std::move(seen));
     } else {
       throw invalid_argument("kind", "'" + e.kind() +
                                          "' is not one of opened, customer_contact, agent_reply, "
                                          "pending, solved, reopened, closed");
     }
-    reply.set_outcome("applied");
-    return reply;
+    return "applied";
   }
 
   static pb::CaseActionRequest action(const pb::ImportEvent& e) {
@@ -441,8 +551,69 @@ class ServiceFollowup final : public coach::Plugin {
     return r;
   }
 
+  void ensure_settle_scheduled() {
+    WriteBatch claim;
+    claim.put_bytes("meta/import_settle", "", kMustNotExist);
+    if (!store().commit(claim)) return;  // one is pending already
+    schedule_settle(ctx_->now_ms() + settle_ms_);
+  }
+
+  void schedule_settle(std::int64_t due_ms) {
+    pb::FollowUpEntry settle;
+    settle.set_kind("import_settle");
+    ctx_->schedule(std::chrono::system_clock::time_point(std::chrono::milliseconds(due_ms)),
+                   "service_followup.import_settle", settle);
+  }
+
+  // Once imports have been quiet for import_settle_minutes: applies the consequences of imported
+  // events that fell due and schedules the rest, a page of cases at a time.
+  void settle_import() {
+    const auto now = ctx_->now_ms();
+    std::int64_t last = 0;
+    if (auto v = store().get_bytes("meta/import_last_ms"))
+      std::from_chars(v->value.data(), v->value.data() + v->value.size(), last);
+    if (now < last + settle_ms_) {
+      schedule_settle(last + settle_ms_);  // an import is still going on
+      return;
+    }
+    auto page = store().scan("deferred/", "", kSettlePage);
+    StagedStore staged(ctx_->store());
+    {
+      Staging staging(*this, staged);
+      importing_ = true;  // consequences of history: no check-in events for past moments
+      for (const auto& item : page.items) {
+        const std::string id = item.key.substr(std::string_view("deferred/").size());
+        WriteBatch done;
+        done.erase(item.key);
+        std::int64_t version = 0;
+        auto before = cases_->find(id, &version);
+        if (!before) {
+          store().commit(done);
+          continue;
+        }
+        auto c = *before;
+        catch_up(c, now);
+        importing_ = false;
+        schedule_follow_ups(c);
+        importing_ = true;
+        save(*before, version, c, std::move(done));
+      }
+    }
+    if (!staged.flush()) throw Error(v1::STATUS_CODE_UNAVAILABLE, "cases changed; retried later");
+    if (!page.next_after.empty()) {
+      schedule_settle(now);  // more to settle: the next page right after this one
+    } else {
+      store().erase("meta/import_settle");
+    }
+  }
+
   coach::PluginContext* ctx_ = nullptr;
+  std::unique_ptr<CaseStore> cases_;
   Rules rules_;
+  std::int64_t settle_ms_ = 0;
+  std::int64_t dedup_ms_ = 0;
+  bool importing_ = false;
+  std::vector<Effect> effects_;
 };
 
 }  // namespace

@@ -132,7 +132,68 @@ TEST(CaseModel, MeasuresOfResolution) {
   EXPECT_DOUBLE_EQ(m.first_resolution_median_h(), 5.0);   // 1..10 h, nearest rank
   EXPECT_DOUBLE_EQ(m.first_resolution_p90_h(), 9.0);
   EXPECT_DOUBLE_EQ(m.full_resolution_p90_h(), 10.0);  // c1's last solve at 30 h is the max
-  EXPECT_DOUBLE_EQ(percentile({}, 0.5), 0.0);
+  EXPECT_DOUBLE_EQ(percentile(std::map<std::int64_t, std::int64_t>{}, 0.5), 0.0);
+}
+
+TEST(CaseModel, DailyAggregatesGiveTheSameMeasuresToThreeSignificantFigures) {
+  std::vector<pb::Case> cases;
+  pb::DayMeasures day;
+  for (int i = 0; i < 50; ++i) {
+    auto c = opened(0);
+    c.set_case_id("c" + std::to_string(i));
+    if (i % 4 != 3) solve(c, "zoe", root("billing", i % 2 == 0), (i + 1) * 1234567, rules());
+    cases.push_back(c);
+    fold(day, facts_of(c), 1);
+  }
+  // A case changes: its old facts come out, its new ones go in.
+  const auto before = facts_of(cases[3]);
+  solve(cases[3], "zoe", root(), 7 * kHourMs, rules());
+  fold(day, before, -1);
+  fold(day, facts_of(cases[3]), 1);
+  MeasuresAccumulator acc;
+  acc.add(day);
+  const auto from_days = acc.result();
+  const auto exact = measures(cases);
+  EXPECT_EQ(from_days.cases(), exact.cases());
+  EXPECT_EQ(from_days.resolved(), exact.resolved());
+  EXPECT_EQ(from_days.one_touch(), exact.one_touch());
+  EXPECT_DOUBLE_EQ(from_days.confirmed_root_cause_share(), exact.confirmed_root_cause_share());
+  EXPECT_NEAR(from_days.first_resolution_median_h(), exact.first_resolution_median_h(),
+              exact.first_resolution_median_h() * 0.005);
+  EXPECT_NEAR(from_days.full_resolution_p90_h(), exact.full_resolution_p90_h(),
+              exact.full_resolution_p90_h() * 0.005);
+  EXPECT_EQ(round_resolution_ms(2 * kHourMs + 15'000), 2 * kHourMs);
+  EXPECT_EQ(round_resolution_ms(37 * kHourMs + kHourMs / 4), 37'300 * kHourMs / 1000);
+  EXPECT_EQ(round_resolution_ms(0), 0);
+}
+
+TEST(CaseModel, ConsequencesApplyInEventTimeAndOnce) {
+  auto r = rules();  // close after 4 days, check-in after 1
+  auto c = opened(0);
+  solve(c, "zoe", root(), kHourMs, r);
+  c.set_auto_close_entry(11);
+  c.set_check_in_entry(12);
+  std::vector<std::int64_t> done;
+  EXPECT_TRUE(apply_due(c, 10 * kHourMs, done).empty()) << "nothing is due yet";
+  // Five days later: the check-in (25 h) first, then the auto-close (97 h), each at its time.
+  auto applied = apply_due(c, 5 * kDayMs, done);
+  ASSERT_EQ(applied.size(), 2u);
+  EXPECT_EQ(applied[0].kind, Applied::Kind::kCheckIn);
+  EXPECT_EQ(applied[0].due_ms, 25 * kHourMs);
+  EXPECT_EQ(applied[1].kind, Applied::Kind::kAutoClose);
+  EXPECT_EQ(c.state(), pb::CASE_STATE_CLOSED);
+  EXPECT_EQ(c.closed_ms(), 97 * kHourMs);
+  EXPECT_EQ(c.last_event_ms(), 97 * kHourMs);
+  EXPECT_EQ(done, (std::vector<std::int64_t>{12, 11}));
+  EXPECT_TRUE(apply_due(c, 10 * kDayMs, done).empty()) << "applied twice";
+
+  // A reopen before the auto-close falls due cancels it: nothing applies later.
+  auto d = opened(0);
+  solve(d, "zoe", root(), kHourMs, r);
+  EXPECT_EQ(customer_contact(d, "cust", 2 * kHourMs), ContactOutcome::kReopened);
+  clear_follow_ups(d);
+  EXPECT_TRUE(apply_due(d, 30 * kDayMs, done).empty());
+  EXPECT_EQ(d.state(), pb::CASE_STATE_OPEN);
 }
 
 }  // namespace

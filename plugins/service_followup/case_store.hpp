@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// CaseStore: service_followup's records in its store, and every read that can grow with history.
+//
+//   case/<id>                                  Case
+//   account/<account>/<case>                   CaseFacts  (the index records' values are the
+//   agent/<agent>/<opened ms>-<case>           CaseFacts   cases' facts, so a scoped read never
+//   team/<team>/<opened ms>-<case>             CaseFacts   loads a case)
+//   opened/<opened ms>-<case>                  CaseFacts
+//   agg/all/<day>                              DayMeasures (cases opened that UTC day)
+//   agg/agent/<agent>/<day>                    DayMeasures
+//
+// A scoped read (account, agent, team) reads its own index records: its cost follows the scope,
+// not the tenant. A tenant-wide read sums the days in its period, plus the facts of the partial
+// days at its edges: its cost follows the length of the period. Times are zero-padded ms, so
+// index keys sort by when the case was opened.
+#pragma once
+
+#include <coach/store.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "case_model.hpp"
+
+namespace coach::service_followup {
+
+class CaseStore {
+ public:
+  explicit CaseStore(Store& store) : store_(&store) {}
+  // Reads and writes go to store from now on (the plugin's, or an import batch's staged one).
+  void use(Store& store) { store_ = &store; }
+  Store& store() { return *store_; }
+
+  std::optional<pb::Case> find(const std::string& id, std::int64_t* version = nullptr);
+
+  // Adds to batch the writes that store after (before: its stored form and version, nullptr when
+  // new) and keep its index records and the daily aggregates in step.
+  void stage(WriteBatch& batch, const pb::Case* before, std::int64_t version,
+             const pb::Case& after);
+
+  // One page of an account's cases in case id order; next_token is empty on the last page.
+  std::vector<pb::Case> account_cases(const std::string& account, const std::string& token,
+                                      std::uint32_t page_size, std::string& next_token);
+
+  pb::Measures measures(const pb::MeasuresRequest& r);
+  // One row for the scope asked, then one per agent with cases in it.
+  std::string measures_csv(const pb::MeasuresRequest& r);
+
+ private:
+  using FactsFn = std::function<void(const pb::CaseFacts&)>;
+  // Facts of the cases in a scoped request (account, agent or team) and its period.
+  void scoped_facts(const pb::MeasuresRequest& r, const FactsFn& fn);
+  // Facts under an index prefix whose keys start with the opened time, opened in [from, to).
+  void facts_between(const std::string& prefix, std::int64_t from, std::int64_t to,
+                     const FactsFn& fn);
+  // Whole days from the aggregates under agg_prefix, edge days from the index under
+  // facts_prefix: [from, to), 0 meaning unbounded.
+  void add_period(MeasuresAccumulator& acc, const std::string& facts_prefix,
+                  const std::string& agg_prefix, std::int64_t from, std::int64_t to);
+
+  Store* store_;
+};
+
+}  // namespace coach::service_followup
