@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/type_resolver.h>
 #include <google/protobuf/util/type_resolver_util.h>
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -59,6 +61,9 @@ class RemoteTypes {
     resolver_.reset(pb::util::NewTypeResolverForDescriptorPool(kTypePrefix, pool_.get()));
   }
 
+  const pb::Descriptor* message(const std::string& full_name) const {
+    return pool_ ? pool_->FindMessageTypeByName(full_name) : nullptr;
+  }
   const v1::MethodInfo* method(const std::string& service, const std::string& method) const {
     auto it = methods_.find(service + "/" + method);
     return it == methods_.end() ? nullptr : &it->second;
@@ -179,11 +184,16 @@ void print_store_stats(const v1::StoreStatsReply& s) {
     entries += fmt::format("{}{} {}", entries.empty() ? "" : ", ",
                            it == s.schedule_entries().end() ? 0 : it->second, state);
   }
-  std::printf("schedule %s\n\n", entries.c_str());
-  std::printf("%-20s %-20s %10s %12s\n", "TENANT", "PLUGIN", "KEYS", "BYTES");
+  std::printf("schedule %s\n", entries.c_str());
+  std::printf("pruning  finished entries after %u h: %lld waiting\n\n", s.retention_hours(),
+              static_cast<long long>(s.prunable_schedule_entries()));
+  std::printf("%-20s %-20s %10s %12s %12s %14s\n", "TENANT", "PLUGIN", "KEYS", "BYTES",
+              "EXPIRED_KEYS", "EXPIRED_BYTES");
   for (const auto& ns : s.namespaces()) {
-    std::printf("%-20s %-20s %10lld %12lld\n", ns.tenant().c_str(), ns.plugin().c_str(),
-                static_cast<long long>(ns.keys()), static_cast<long long>(ns.bytes()));
+    std::printf("%-20s %-20s %10lld %12lld %12lld %14lld\n", ns.tenant().c_str(),
+                ns.plugin().c_str(), static_cast<long long>(ns.keys()),
+                static_cast<long long>(ns.bytes()), static_cast<long long>(ns.expired_keys()),
+                static_cast<long long>(ns.expired_bytes()));
   }
 }
 
@@ -230,61 +240,260 @@ std::optional<std::string> string_field(const std::string& json, const std::stri
   return json.substr(start, end - start);
 }
 
-// Sends each non-empty line of file to service.method. Bad lines (not JSON of the request type,
-// or refused by the plugin) are reported with their line number and skipped. Replies with an
-// "outcome" field are tallied by it (e.g. applied / duplicate). Progress goes to stderr.
-int import_lines(BusClient& client, std::chrono::milliseconds timeout, const std::string& service,
-                 const std::string& method, const std::string& file) {
-  RemoteTypes types;
-  types.load(client, timeout);
-  const v1::MethodInfo* info = types.method(service, method);
-  if (!info) throw CallFailed("no method " + service + "." + method);
-  std::ifstream in(file);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  const auto t0 = std::chrono::steady_clock::now();
-  auto last_report = t0;
-  std::map<std::string, int> outcomes;
-  int bad = 0, sent = 0;
-  for (std::size_t n = 0; n < lines.size(); ++n) {
-    const auto& line = lines[n];
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    v1::Envelope request;
-    try {
-      request = json_request(types, service, method, line);
-    } catch (const std::invalid_argument& e) {
-      std::fprintf(stderr, "%s:%zu: skipped: %s\n", file.c_str(), n + 1, e.what());
-      ++bad;
-      continue;
-    }
-    auto reply = client.call(request, timeout);
-    ++sent;
-    if (reply.status().code() != v1::STATUS_CODE_OK) {
-      std::fprintf(stderr, "%s:%zu: skipped: %s: %s\n", file.c_str(), n + 1,
-                   core::status_name(reply.status().code()).c_str(),
-                   reply.status().message().c_str());
-      ++bad;
+volatile std::sig_atomic_t g_interrupted = 0;
+
+// Imports a JSON lines file. METHOD either takes one line (one request per line) or is a batch
+// method: its request has one field, a repeated message, and each line is one element of it;
+// its reply has `repeated results`, each with `outcome`, `code` and `message`, one per element.
+// Batches are pipelined (several in flight), so the plugin never waits for the client. Bad
+// lines are reported with their number and skipped; a batch refused as a whole is sent again.
+// Interrupted (Ctrl-C), it stops after the batches in flight; run again to resume: lines
+// already applied come back as duplicates.
+class Importer {
+ public:
+  struct Options {
+    std::string service, method, file;
+    std::size_t batch = 500;
+    std::size_t in_flight = 4;
+    std::chrono::milliseconds timeout{5000};
+  };
+
+  Importer(BusClient& client, Options options) : client_(client), o_(std::move(options)) {}
+
+  int run() {
+    types_.load(client_, o_.timeout);
+    const v1::MethodInfo* info = types_.method(o_.service, o_.method);
+    if (!info) throw CallFailed("no method " + o_.service + "." + o_.method);
+    const pb::Descriptor* request = types_.message(info->request_type());
+    if (request && request->field_count() == 1 && request->field(0)->is_repeated() &&
+        request->field(0)->message_type()) {
+      item_type_ = request->field(0)->message_type()->full_name();
+      field_number_ = request->field(0)->number();
     } else {
-      const auto json = types.to_json(reply.payload().type_url(), reply.payload().value());
-      ++outcomes[string_field(json, "outcome").value_or("ok")];
+      o_.batch = 1;  // one request per line
     }
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_report >= std::chrono::seconds(1)) {
-      last_report = now;
-      std::fprintf(stderr, "import: %zu/%zu lines (%.0f%%), %.1f s\n", n + 1, lines.size(),
-                   100.0 * static_cast<double>(n + 1) / static_cast<double>(lines.size()),
-                   std::chrono::duration<double>(now - t0).count());
+    request_url_ = url_of(info->request_type());
+    total_ = count_lines();
+    std::ifstream in(o_.file);
+    std::signal(SIGINT, [](int) { g_interrupted = 1; });
+    t0_ = last_report_ = std::chrono::steady_clock::now();
+    std::string line;
+    std::size_t number = 0;
+    Batch batch;
+    while (!g_interrupted && std::getline(in, line)) {
+      ++number;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      std::string bytes;
+      try {
+        bytes =
+            types_.from_json(url_of(item_type_.empty() ? info->request_type() : item_type_), line);
+      } catch (const std::invalid_argument& e) {
+        skip(number, e.what());
+        continue;
+      }
+      batch.lines.push_back(number);
+      batch.items.push_back(std::move(bytes));
+      if (batch.lines.size() >= o_.batch) {
+        send(std::move(batch));
+        batch = {};
+      }
+    }
+    if (!batch.lines.empty() && !g_interrupted) send(std::move(batch));
+    while (!flight_.empty()) receive();
+    report(true);
+    std::string summary;
+    for (const auto& [outcome, count] : outcomes_)
+      summary += fmt::format(", {} {}", count, outcome);
+    const double secs = seconds();
+    std::printf("imported %s: %zu lines, %zu sent%s, %zu skipped, in %.1f s (%.0f lines/s)\n",
+                o_.file.c_str(), total_, sent_, summary.c_str(), bad_, secs,
+                static_cast<double>(sent_) / std::max(secs, 1e-3));
+    if (g_interrupted) {
+      std::printf(
+          "interrupted after line %zu: run the same command again to resume (lines "
+          "already applied come back as duplicates)\n",
+          last_line_done_);
+      return 130;
+    }
+    return bad_ == 0 ? 0 : 1;
+  }
+
+ private:
+  struct Batch {
+    std::vector<std::size_t> lines;
+    std::vector<std::string> items;
+    int attempts = 0;
+  };
+
+  std::size_t count_lines() const {
+    std::ifstream in(o_.file, std::ios::binary);
+    std::size_t n = 0;
+    char buf[1 << 16];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      n += static_cast<std::size_t>(std::count(buf, buf + in.gcount(), '\n'));
+      if (!in) break;
+    }
+    return n;
+  }
+
+  // Sends batch, first waiting for a reply when the window is full.
+  void send(Batch batch) {
+    while (flight_.size() >= o_.in_flight) receive();
+    v1::Envelope request;
+    request.set_kind(v1::Envelope::KIND_REQUEST);
+    request.set_message_id(core::new_message_id());
+    request.set_service(o_.service);
+    request.set_method(o_.method);
+    core::stamp_now(request);
+    request.mutable_payload()->set_type_url(request_url_);
+    request.mutable_payload()->set_value(encode(batch));
+    client_.send_raw(request.SerializeAsString());
+    flight_.emplace(request.message_id(),
+                    Flight{std::move(batch), std::chrono::steady_clock::now()});
+  }
+
+  // The request's bytes: the line itself, or each line as one element of the repeated field.
+  std::string encode(const Batch& batch) const {
+    if (item_type_.empty()) return batch.items.front();
+    std::string out;
+    for (const auto& item : batch.items) {
+      varint(out, static_cast<std::uint64_t>(field_number_) << 3 | 2);
+      varint(out, item.size());
+      out += item;
+    }
+    return out;
+  }
+  static void varint(std::string& out, std::uint64_t v) {
+    while (v >= 0x80) {
+      out += static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    out += static_cast<char>(v);
+  }
+
+  void receive() {
+    auto raw = client_.recv_raw(o_.timeout);
+    if (!raw) {
+      // No reply in time: everything in flight is sent again (lines are idempotent).
+      auto lost = std::move(flight_);
+      flight_.clear();
+      for (auto& [id, f] : lost) retry(std::move(f.batch), "no reply within the timeout");
+      return;
+    }
+    v1::Envelope reply;
+    if (!reply.ParseFromString(*raw)) throw CallFailed("undecodable reply");
+    auto it = flight_.find(reply.correlation_id());
+    if (it == flight_.end()) return;  // a late reply to a batch already sent again
+    Batch batch = std::move(it->second.batch);
+    flight_.erase(it);
+    if (reply.status().code() != v1::STATUS_CODE_OK) {
+      const std::string why =
+          core::status_name(reply.status().code()) + ": " + reply.status().message();
+      // A single line's refusal is final; a batch refused as a whole may be sent again.
+      if (item_type_.empty() || reply.status().code() == v1::STATUS_CODE_INVALID_ARGUMENT) {
+        sent_ += batch.lines.size();
+        for (auto line : batch.lines) skip(line, why);
+      } else {
+        retry(std::move(batch), why);
+      }
+      return;
+    }
+    sent_ += batch.lines.size();
+    last_line_done_ = std::max(last_line_done_, batch.lines.back());
+    if (item_type_.empty()) {
+      const auto json = types_.to_json(reply.payload().type_url(), reply.payload().value());
+      ++outcomes_[string_field(json, "outcome").value_or("ok")];
+    } else {
+      tally(batch, reply.payload());
+    }
+    report(false);
+  }
+
+  void retry(Batch batch, const std::string& why) {
+    if (++batch.attempts >= 3) {
+      for (auto line : batch.lines) skip(line, why + " (sent 3 times)");
+      return;
+    }
+    std::fprintf(stderr, "import: lines %zu-%zu sent again: %s\n", batch.lines.front(),
+                 batch.lines.back(), why.c_str());
+    send(std::move(batch));
+  }
+
+  // Reads the batch reply's results by reflection (the reply type comes from the daemon).
+  void tally(const Batch& batch, const pb::Any& payload) {
+    const pb::Descriptor* type =
+        types_.message(std::string(core::type_name_of(payload.type_url())));
+    const pb::FieldDescriptor* results = type ? type->FindFieldByName("results") : nullptr;
+    if (!results || !results->message_type()) throw CallFailed("batch reply has no results");
+    std::unique_ptr<pb::Message> reply(factory_.GetPrototype(type)->New());
+    reply->ParseFromString(payload.value());
+    const auto* reflection = reply->GetReflection();
+    const int n = reflection->FieldSize(*reply, results);
+    const auto* r_type = results->message_type();
+    const auto* outcome = r_type->FindFieldByName("outcome");
+    const auto* code = r_type->FindFieldByName("code");
+    const auto* message = r_type->FindFieldByName("message");
+    for (std::size_t i = 0; i < batch.lines.size(); ++i) {
+      if (static_cast<int>(i) >= n) {
+        skip(batch.lines[i], "no result for this line");
+        continue;
+      }
+      const auto& result = reflection->GetRepeatedMessage(*reply, results, static_cast<int>(i));
+      const auto* rr = result.GetReflection();
+      const int status = code ? rr->GetInt32(result, code) : 0;
+      if (status != 0) {
+        skip(batch.lines[i], core::status_name(static_cast<v1::StatusCode>(status)) + ": " +
+                                 (message ? rr->GetString(result, message) : std::string()));
+      } else {
+        ++outcomes_[outcome ? rr->GetString(result, outcome) : "ok"];
+      }
     }
   }
-  std::string summary;
-  for (const auto& [outcome, count] : outcomes) summary += fmt::format(", {} {}", count, outcome);
-  std::printf("imported %s: %zu lines, %d sent%s, %d skipped, in %.1f s\n", file.c_str(),
-              lines.size(), sent, summary.c_str(), bad,
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  return bad == 0 ? 0 : 1;
-}
 
-volatile std::sig_atomic_t g_interrupted = 0;
+  void skip(std::size_t line, const std::string& why) {
+    std::fprintf(stderr, "%s:%zu: skipped: %s\n", o_.file.c_str(), line, why.c_str());
+    ++bad_;
+  }
+
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  }
+
+  // Progress on stderr about once a second: lines done, rate, and the time left.
+  void report(bool last) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!last && now - last_report_ < std::chrono::seconds(1)) return;
+    if (last && last_report_ == t0_) return;  // a short import needs no progress line
+    last_report_ = now;
+    const double secs = seconds();
+    const double rate = static_cast<double>(last_line_done_) / std::max(secs, 1e-3);
+    const double left =
+        rate > 0 ? static_cast<double>(total_ - std::min(total_, last_line_done_)) / rate : 0;
+    std::fprintf(stderr,
+                 "import: %zu/%zu lines (%.0f%%), %.0f lines/s, %.1f s, about %.0f s left\n",
+                 last_line_done_, total_,
+                 100.0 * static_cast<double>(last_line_done_) /
+                     static_cast<double>(std::max<std::size_t>(total_, 1)),
+                 rate, secs, left);
+  }
+
+  struct Flight {
+    Batch batch;
+    std::chrono::steady_clock::time_point sent;
+  };
+
+  BusClient& client_;
+  Options o_;
+  RemoteTypes types_;
+  pb::DynamicMessageFactory factory_;
+  std::string item_type_;  // empty: one request per line
+  int field_number_ = 0;
+  std::string request_url_;
+  std::map<std::string, Flight> flight_;
+  std::map<std::string, std::size_t> outcomes_;
+  std::size_t total_ = 0, sent_ = 0, bad_ = 0, last_line_done_ = 0;
+  std::chrono::steady_clock::time_point t0_, last_report_;
+};
 
 int follow(const std::string& endpoint, BusClient& client, std::chrono::milliseconds timeout,
            const std::string& prefix) {
@@ -361,13 +570,22 @@ int main(int argc, char** argv) {
 
   auto* import_cmd = app.add_subcommand(
       "import",
-      "Call SERVICE METHOD once per line of a JSON lines FILE; report bad lines, summarize");
+      "Send each line of a JSON lines FILE to SERVICE METHOD (a batch method takes many lines per "
+      "request, pipelined); report bad lines with their number, progress, and a summary");
   std::string import_file;
+  std::size_t import_batch = 500, import_in_flight = 4;
   import_cmd->add_option("service", service, "Plugin (service) name")->required();
-  import_cmd->add_option("method", method, "Method taking one line, e.g. Import")->required();
-  import_cmd->add_option("file", import_file, "JSON lines, one request per line")
+  import_cmd->add_option("method", method, "Method taking one line (Import) or many (ImportBatch)")
+      ->required();
+  import_cmd->add_option("file", import_file, "JSON lines, one line per event")
       ->required()
       ->check(CLI::ExistingFile);
+  import_cmd->add_option("--batch", import_batch, "Lines per request of a batch method")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  import_cmd->add_option("--in-flight", import_in_flight, "Requests sent before waiting for one")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
 
   auto* store_cmd = app.add_subcommand("store", "The daemon's store");
   store_cmd->require_subcommand(1);
@@ -429,7 +647,9 @@ int main(int argc, char** argv) {
       std::printf("clock now %s (%lld)\n", iso_time(now.now_ms()).c_str(),
                   static_cast<long long>(now.now_ms()));
     } else if (import_cmd->parsed()) {
-      return import_lines(client, timeout, service, method, import_file);
+      return Importer(client,
+                      {service, method, import_file, import_batch, import_in_flight, timeout})
+          .run();
     } else if (follow_cmd->parsed()) {
       if (events_endpoint.empty()) {
         v1::HealthReply h;

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "coach/staged_store.hpp"
 #include "store/plugin_store.hpp"
 #include "store/store_tables.hpp"
 #include "store_backends.hpp"
@@ -462,6 +463,60 @@ TEST_P(StoreTest, ExpiredRecordsAndOldFinishedEntriesArePrunedAndCountedFirst) {
   EXPECT_EQ(left.count(done), 0u) << "finished before the cut: pruned";
   EXPECT_EQ(left.count(cancelled), 1u) << "finished after the cut: kept";
   EXPECT_EQ(left.count(pending), 1u) << "pending entries are never pruned";
+}
+
+TEST_P(StoreTest, StagedWritesAreSeenByReadsAndScansAndFlushedInOneCommit) {
+  for (int i = 0; i < 30; ++i) store_->put(fmt::format("k/{:02}", i), text("base"));
+  StagedStore staged(*store_);
+  staged.put("k/05", text("changed"));
+  staged.erase("k/06");
+  staged.put("k/10a", text("new between base keys"));
+  staged.put("k/99", text("new at the end"));
+  std::int64_t version = 0;
+  ASSERT_TRUE(staged.get<StringValue>("k/05", &version));
+  EXPECT_EQ(staged.get<StringValue>("k/05")->value(), "changed");
+  EXPECT_EQ(version, 2);
+  EXPECT_FALSE(staged.get_bytes("k/06"));
+  EXPECT_EQ(store_->get<StringValue>("k/05")->value(), "base") << "nothing written before flush";
+  // Scans merge the staged records into the base's pages, in order, across page limits.
+  std::vector<std::string> keys;
+  std::string after;
+  do {
+    auto page = staged.scan("k/", after, 7);
+    EXPECT_LE(page.items.size(), 7u);
+    for (auto& item : page.items) keys.push_back(item.key);
+    after = page.next_after;
+  } while (!after.empty());
+  EXPECT_EQ(keys.size(), 31u);
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+  EXPECT_EQ(std::count(keys.begin(), keys.end(), "k/06"), 0);
+  EXPECT_EQ(std::count(keys.begin(), keys.end(), "k/10a"), 1);
+  EXPECT_EQ(keys.back(), "k/99");
+  // A unit is kept or dropped whole; version checks see the staged view.
+  staged.begin_unit();
+  EXPECT_FALSE(staged.compare_and_set("k/05", 1, text("stale version")));
+  EXPECT_TRUE(staged.compare_and_set("k/05", 2, text("unit")));
+  staged.put("k/unit", text("dropped"));
+  staged.drop_unit();
+  EXPECT_EQ(staged.get<StringValue>("k/05")->value(), "changed");
+  EXPECT_FALSE(staged.get_bytes("k/unit"));
+  const auto commits = service_->counters().commits;
+  ASSERT_TRUE(staged.flush());
+  EXPECT_EQ(service_->counters().commits, commits + 1);
+  EXPECT_EQ(store_->get<StringValue>("k/05")->value(), "changed");
+  EXPECT_FALSE(store_->get_bytes("k/06"));
+  EXPECT_TRUE(store_->get_bytes("k/10a"));
+  EXPECT_EQ(store_->scan_all("k/").size(), 31u);
+
+  // A record read through the staged store and changed underneath: flush writes nothing.
+  StagedStore second(*store_);
+  ASSERT_TRUE(second.get_bytes("k/00"));
+  second.put("k/00", text("mine"));
+  second.put("k/new", text("mine too"));
+  store_->put("k/00", text("someone else's"));
+  EXPECT_FALSE(second.flush());
+  EXPECT_EQ(store_->get<StringValue>("k/00")->value(), "someone else's");
+  EXPECT_FALSE(store_->get_bytes("k/new"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),

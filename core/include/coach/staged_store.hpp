@@ -13,8 +13,9 @@
 // Reads see the staged writes (a unit's own first, then the kept ones, then the base store) and
 // scans merge them in key order. Version checks run against that view, so compare-and-set code
 // works unchanged. flush() checks every record it read against the version the base had then.
-// Records read from the base are cached until flush(). A put of a key never read reports version
-// 0: its real version is known only once flushed. Expiries are kept with the staged value.
+// Records read from the base are cached until flush(). A put of a key never read does not read
+// it: its version is worked out from the base only when asked for. Expiries are kept with the
+// staged value.
 #pragma once
 
 #include <map>
@@ -77,7 +78,7 @@ class StagedStore final : public Store {
   v1::Status read_value(std::string_view key, std::optional<StoredValue>& out) noexcept override {
     return guarded([&] {
       out.reset();
-      const Record* r = current(key);
+      const Record* r = resolved(key);
       if (r && r->value) out = StoredValue{std::string(key), *r->value, r->version};
     });
   }
@@ -100,7 +101,7 @@ class StagedStore final : public Store {
         for (; it != layer->end() && it->first.starts_with(prefix); ++it) {
           if (base_has_more && it->first > bound) break;
           if (it->second.value) {
-            merged[it->first] = it->second;
+            merged[it->first] = *resolved(it->first);
           } else {
             merged.erase(it->first);
           }
@@ -124,32 +125,41 @@ class StagedStore final : public Store {
       versions.clear();
       for (const auto& op : ops) {
         if (op.expected_version == kAnyVersion) continue;
-        const Record* r = current(op.key);
+        const Record* r = resolved(op.key);
         const std::int64_t have = r && r->value ? r->version : 0;
         if (op.expected_version != have) return;
       }
       auto& layer = in_unit_ ? unit_ : kept_;
       for (const auto& op : ops) {
         const Record* r = known(op.key);
-        const std::int64_t have = r && r->value ? r->version : 0;
-        if (op.kind == WriteOp::Kind::kErase) {
-          layer[op.key] = Record{std::nullopt, 0, 0};
-          versions.push_back(0);
-        } else {
-          const std::int64_t next = r ? have + 1 : 0;  // 0: unknown until flushed
-          layer[op.key] = Record{op.value, next, op.expires_ms};
-          versions.push_back(next);
+        Record next;
+        if (op.kind == WriteOp::Kind::kPut) {
+          next.value = op.value;
+          next.expires_ms = op.expires_ms;
+          if (!r) {
+            next.version = kUnresolved;  // not read: worked out from the base if ever asked
+            next.blind_puts = 1;
+          } else if (r->version == kUnresolved) {
+            next.version = kUnresolved;
+            next.blind_puts = r->blind_puts + 1;
+          } else {
+            next.version = (r->value ? r->version : 0) + 1;
+          }
         }
+        versions.push_back(next.version == kUnresolved ? 0 : next.version);
+        layer[op.key] = std::move(next);
       }
       applied = true;
     });
   }
 
  private:
+  static constexpr std::int64_t kUnresolved = -1;
   struct Record {
     std::optional<std::string> value;  // nullopt: erased
-    std::int64_t version = 0;
+    std::int64_t version = 0;          // kUnresolved: put blind, base version not read yet
     std::int64_t expires_ms = 0;
+    std::int64_t blind_puts = 0;  // puts since the base version, while unresolved
   };
 
   // What the view holds for key without asking the base; nullptr when unknown.
@@ -161,13 +171,37 @@ class StagedStore final : public Store {
     }
     return nullptr;
   }
-  // What the view holds for key, reading the base once; nullptr or a null value when absent.
-  const Record* current(std::string_view key) {
-    if (const Record* r = known(key)) return r;
-    auto stored = base_.get_bytes(key);
-    auto& slot = base_seen_[std::string(key)];
-    if (stored) slot = Record{std::move(stored->value), stored->version, 0};
-    return slot ? &*slot : &kAbsent;
+  // The base's record for key, read once; nullptr when absent.
+  const Record* base_record(std::string_view key) {
+    auto it = base_seen_.find(key);
+    if (it == base_seen_.end()) {
+      auto stored = base_.get_bytes(key);
+      it = base_seen_.emplace(std::string(key), std::nullopt).first;
+      if (stored) it->second = Record{std::move(stored->value), stored->version, 0, 0};
+    }
+    return it->second ? &*it->second : nullptr;
+  }
+  // What the view holds for key with its version worked out; a null value when absent.
+  const Record* resolved(std::string_view key) {
+    Record* r = nullptr;
+    if (auto it = unit_.find(key); it != unit_.end()) r = &it->second;
+    if (!r) {
+      if (auto it = kept_.find(key); it != kept_.end()) r = &it->second;
+    }
+    if (!r) {
+      const Record* base = base_record(key);
+      return base ? base : &kAbsent;
+    }
+    if (r->version == kUnresolved) {
+      // Every unresolved layer of this key counts its puts from the same base version.
+      const Record* base = base_record(key);
+      const std::int64_t from = base ? base->version : 0;
+      for (auto* layer : {&kept_, &unit_}) {
+        if (auto it = layer->find(key); it != layer->end() && it->second.version == kUnresolved)
+          it->second.version = from + it->second.blind_puts;
+      }
+    }
+    return r;
   }
 
   template <typename Fn>
@@ -185,7 +219,7 @@ class StagedStore final : public Store {
     return status;
   }
 
-  static inline const Record kAbsent{std::nullopt, 0, 0};
+  static inline const Record kAbsent{std::nullopt, 0, 0, 0};
 
   Store& base_;
   bool in_unit_ = false;
