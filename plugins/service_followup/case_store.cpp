@@ -101,32 +101,57 @@ void CaseStore::stage(WriteBatch& batch, const pb::Case* before, std::int64_t ve
   batch.put_bytes(timed_key(agent_prefix(after.agent_id()), after), value);
 
   // Daily aggregates: take the old facts out and put the new ones in (one record may get both).
-  struct Day {
-    pb::DayMeasures measures;
-    std::int64_t version = 0;
-  };
-  std::map<std::string, Day> days;
-  auto adjust = [&](const std::string& key, const pb::CaseFacts& f, int sign) {
-    auto [it, fresh] = days.try_emplace(key);
-    if (fresh) {
-      if (auto stored = store_->get<pb::DayMeasures>(key, &it->second.version))
-        it->second.measures = std::move(*stored);
-    }
-    fold(it->second.measures, f, sign);
-  };
+  std::vector<Delta> deltas;
   if (old) {
-    adjust(day_key(kAggAll, day_of(old->opened_ms())), *old, -1);
-    adjust(day_key(agent_agg_prefix(old->agent_id()), day_of(old->opened_ms())), *old, -1);
+    deltas.push_back({day_key(kAggAll, day_of(old->opened_ms())), *old, -1});
+    deltas.push_back(
+        {day_key(agent_agg_prefix(old->agent_id()), day_of(old->opened_ms())), *old, -1});
   }
-  adjust(day_key(kAggAll, day_of(facts.opened_ms())), facts, 1);
-  adjust(day_key(agent_agg_prefix(facts.agent_id()), day_of(facts.opened_ms())), facts, 1);
-  for (auto& [key, day] : days) {
-    if (day.measures.cases() > 0) {
-      batch.put(key, day.measures, day.version ? day.version : kMustNotExist);
-    } else if (day.version) {
-      batch.erase(key, day.version);
+  deltas.push_back({day_key(kAggAll, day_of(facts.opened_ms())), facts, 1});
+  deltas.push_back(
+      {day_key(agent_agg_prefix(facts.agent_id()), day_of(facts.opened_ms())), facts, 1});
+  if (deferring_) {
+    for (auto& d : deltas) pending_.push_back(std::move(d));
+    return;
+  }
+  std::map<std::string, Day> days;
+  for (const auto& d : deltas) fold(day(days, d.key).measures, d.facts, d.sign);
+  put_days(batch, days);
+}
+
+CaseStore::Day& CaseStore::day(std::map<std::string, Day>& days, const std::string& key) {
+  auto [it, fresh] = days.try_emplace(key);
+  if (fresh) {
+    if (auto stored = store_->get<pb::DayMeasures>(key, &it->second.version))
+      it->second.measures = std::move(*stored);
+  }
+  return it->second;
+}
+
+void CaseStore::put_days(WriteBatch& batch, std::map<std::string, Day>& days) {
+  for (auto& [key, d] : days) {
+    if (d.measures.cases() > 0) {
+      batch.put(key, d.measures, d.version ? d.version : kMustNotExist);
+    } else if (d.version) {
+      batch.erase(key, d.version);
     }
   }
+}
+
+void CaseStore::defer_aggregates(bool on) {
+  deferring_ = on;
+  pending_.clear();
+  cached_days_.clear();
+}
+
+void CaseStore::keep_deltas() {
+  for (const auto& d : pending_) fold(day(cached_days_, d.key).measures, d.facts, d.sign);
+  pending_.clear();
+}
+
+void CaseStore::write_aggregates(WriteBatch& batch) {
+  put_days(batch, cached_days_);
+  cached_days_.clear();
 }
 
 std::vector<pb::Case> CaseStore::account_cases(const std::string& account, const std::string& token,

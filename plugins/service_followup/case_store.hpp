@@ -18,8 +18,10 @@
 #include <coach/store.hpp>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "case_model.hpp"
 
@@ -38,6 +40,14 @@ class CaseStore {
   // new) and keep its index records and the daily aggregates in step.
   void stage(WriteBatch& batch, const pb::Case* before, std::int64_t version,
              const pb::Case& after);
+
+  // While deferring (an import batch), stage() leaves the daily aggregates to memory: a unit's
+  // changes are folded in by keep_deltas() (or dropped by drop_deltas()), and write_aggregates()
+  // adds every changed day to a batch once. A day touched by a thousand lines is written once.
+  void defer_aggregates(bool on);
+  void keep_deltas();
+  void drop_deltas() { pending_.clear(); }
+  void write_aggregates(WriteBatch& batch);
 
   // One page of an account's cases in case id order; next_token is empty on the last page.
   std::vector<pb::Case> account_cases(const std::string& account, const std::string& token,
@@ -59,7 +69,23 @@ class CaseStore {
   void add_period(MeasuresAccumulator& acc, const std::string& facts_prefix,
                   const std::string& agg_prefix, std::int64_t from, std::int64_t to);
 
+  struct Day {
+    pb::DayMeasures measures;
+    std::int64_t version = 0;  // 0: not stored yet
+  };
+  struct Delta {
+    std::string key;
+    pb::CaseFacts facts;
+    int sign = 1;
+  };
+  // The day record for key, loaded once into days.
+  Day& day(std::map<std::string, Day>& days, const std::string& key);
+  void put_days(WriteBatch& batch, std::map<std::string, Day>& days);
+
   Store* store_;
+  bool deferring_ = false;
+  std::vector<Delta> pending_;
+  std::map<std::string, Day> cached_days_;
 };
 
 }  // namespace coach::service_followup

@@ -6,7 +6,6 @@
 //
 // Records: CaseStore (cases, their indexes, daily aggregates), plus
 //   contact/<account>/<ms>-<case>  (empty) customer contacts, expiring after the at-risk window
-//   import/<event_id>              (empty) import lines applied, expiring after import_dedup_days
 //   deferred/<case>                (empty) imported cases whose consequences wait for the import
 //                                  to settle
 //   meta/import_last_ms            when an import batch last arrived (decimal ms)
@@ -37,15 +36,9 @@ constexpr std::uint32_t kSettlePage = 200;
 class ServiceFollowup final : public coach::Plugin {
  public:
   static const coach::PluginManifest& manifest() {
-    static const char* const keys[] = {"categories",
-                                       "close_after_hours",
-                                       "check_in_after_hours",
-                                       "reopens_at_risk",
-                                       "contacts_at_risk",
-                                       "contacts_window_days",
-                                       "import_settle_minutes",
-                                       "import_dedup_days",
-                                       nullptr};
+    static const char* const keys[] = {
+        "categories",       "close_after_hours",    "check_in_after_hours",  "reopens_at_risk",
+        "contacts_at_risk", "contacts_window_days", "import_settle_minutes", nullptr};
     static const coach::PluginManifest m{
         .name = "service_followup",
         .version = "1.1.0",
@@ -140,10 +133,6 @@ class ServiceFollowup final : public coach::Plugin {
     if (settle < 0 || settle > 7 * 24 * 60)
       throw invalid_argument("import_settle_minutes", "must be between 0 and 10080 (a week)");
     settle_ms_ = static_cast<std::int64_t>(settle * 60'000);
-    const double dedup = config.get_double("import_dedup_days", 30);
-    if (dedup < 1 || dedup > 3650)
-      throw invalid_argument("import_dedup_days", "must be between 1 and 3650");
-    dedup_ms_ = static_cast<std::int64_t>(dedup * kDayMs);
   }
 
   Store& store() { return cases_->store(); }
@@ -186,8 +175,8 @@ class ServiceFollowup final : public coach::Plugin {
   }
 
   // Stores c (read at version; before is its stored form) with its indexes, in one commit.
-  void save(const pb::Case& before, std::int64_t version, const pb::Case& c,
-            WriteBatch batch = {}) {
+  void save(const pb::Case& before, std::int64_t version, pb::Case c, WriteBatch batch = {}) {
+    mark_imported(c);
     cases_->stage(batch, &before, version, c);
     if (!store().commit(batch))
       throw Error(v1::STATUS_CODE_UNAVAILABLE,
@@ -196,14 +185,14 @@ class ServiceFollowup final : public coach::Plugin {
 
   // Loads a case, applies what fell due before at_ms, changes it with fn, and stores it.
   template <typename Fn>
-  pb::Case change(const std::string& id, std::int64_t at_ms, Fn&& fn, WriteBatch extra = {}) {
+  pb::Case change(const std::string& id, std::int64_t at_ms, Fn&& fn) {
     std::int64_t version = 0;
     const auto before = load(id, &version);
     auto c = before;
     catch_up(c, at_ms);
     fn(c);
     after_change(c);
-    save(before, version, c, std::move(extra));
+    save(before, version, c);
     return c;
   }
 
@@ -213,9 +202,15 @@ class ServiceFollowup final : public coach::Plugin {
       store().put_bytes("deferred/" + c.case_id(), "");
   }
 
-  pb::Case open(const pb::OpenCaseRequest& r, std::int64_t at_ms, WriteBatch extra = {}) {
+  // The case remembers the import line that changed it, so that line is applied once.
+  void mark_imported(pb::Case& c) const {
+    if (!import_event_.empty()) c.add_imported_events(import_event_);
+  }
+
+  pb::Case open(const pb::OpenCaseRequest& r, std::int64_t at_ms) {
     auto c = open_case(r, at_ms);
-    WriteBatch batch = std::move(extra);
+    mark_imported(c);
+    WriteBatch batch;
     cases_->stage(batch, nullptr, 0, c);
     add_contact(batch, c.account_id(), at_ms, c.case_id());
     if (!store().commit(batch))
@@ -238,7 +233,7 @@ class ServiceFollowup final : public coach::Plugin {
     batch.put_bytes(contact_key(account, at_ms, case_id), "").expiring_at(expires);
   }
 
-  pb::ContactReply contact(const pb::CaseActionRequest& r, WriteBatch extra = {}) {
+  pb::ContactReply contact(const pb::CaseActionRequest& r) {
     const auto at_ms = at(r.at_ms());
     pb::ContactReply reply;
     std::int64_t version = 0;
@@ -256,7 +251,7 @@ class ServiceFollowup final : public coach::Plugin {
       follow.set_subject("follow-up of " + c.case_id() + (r.note().empty() ? "" : ": " + r.note()));
       auto f = open_case(follow, at_ms);
       f.set_follow_up_of(c.case_id());
-      WriteBatch batch = std::move(extra);
+      WriteBatch batch;
       cases_->stage(batch, nullptr, 0, f);
       add_contact(batch, f.account_id(), at_ms, f.case_id());
       save(before, version, c, std::move(batch));  // c changed if catching up closed it
@@ -274,7 +269,7 @@ class ServiceFollowup final : public coach::Plugin {
     }
     if (outcome == ContactOutcome::kReopened) cancel_after(clear_follow_ups(c));
     after_change(c);
-    WriteBatch batch = std::move(extra);
+    WriteBatch batch;
     add_contact(batch, c.account_id(), at_ms, c.case_id());
     save(before, version, c, std::move(batch));
     reply.set_outcome(outcome == ContactOutcome::kReopened ? "reopened" : "recorded");
@@ -290,17 +285,14 @@ class ServiceFollowup final : public coach::Plugin {
     return n;
   }
 
-  pb::Case solve_case(const pb::SolveCaseRequest& r, WriteBatch extra = {}) {
+  pb::Case solve_case(const pb::SolveCaseRequest& r) {
     const auto at_ms = at(r.at_ms());
-    return change(
-        r.case_id(), at_ms,
-        [&](pb::Case& c) {
-          solve(c, r.agent_id(), r.root_cause(), at_ms, rules_);
-          // An imported solve waits for the import to settle; a live one is scheduled now. An
-          // entry whose commit then fails finds nothing due in its case and does nothing.
-          if (!importing_) schedule_follow_ups(c);
-        },
-        std::move(extra));
+    return change(r.case_id(), at_ms, [&](pb::Case& c) {
+      solve(c, r.agent_id(), r.root_cause(), at_ms, rules_);
+      // An imported solve waits for the import to settle; a live one is scheduled now. An
+      // entry whose commit then fails finds nothing due in its case and does nothing.
+      if (!importing_) schedule_follow_ups(c);
+    });
   }
 
   // Schedules the case's pending consequences on the wall clock.
@@ -319,26 +311,20 @@ class ServiceFollowup final : public coach::Plugin {
       c.set_check_in_entry(entry("check_in", c.check_in_due_ms()));
   }
 
-  pb::Case reopen_case(const pb::CaseActionRequest& r, WriteBatch extra = {}) {
-    auto c = change(
-        r.case_id(), at(r.at_ms()),
-        [&](pb::Case& k) {
-          reopen(k, r.actor(), at(r.at_ms()));
-          cancel_after(clear_follow_ups(k));
-        },
-        std::move(extra));
+  pb::Case reopen_case(const pb::CaseActionRequest& r) {
+    auto c = change(r.case_id(), at(r.at_ms()), [&](pb::Case& k) {
+      reopen(k, r.actor(), at(r.at_ms()));
+      cancel_after(clear_follow_ups(k));
+    });
     announce_reopened(c);
     return c;
   }
 
-  pb::Case close_case(const pb::CaseActionRequest& r, WriteBatch extra = {}) {
-    auto c = change(
-        r.case_id(), at(r.at_ms()),
-        [&](pb::Case& k) {
-          close(k, r.actor(), at(r.at_ms()), false);
-          cancel_after(clear_follow_ups(k));
-        },
-        std::move(extra));
+  pb::Case close_case(const pb::CaseActionRequest& r) {
+    auto c = change(r.case_id(), at(r.at_ms()), [&](pb::Case& k) {
+      close(k, r.actor(), at(r.at_ms()), false);
+      cancel_after(clear_follow_ups(k));
+    });
     announce_closed(c, r.actor());
     return c;
   }
@@ -449,9 +435,11 @@ class ServiceFollowup final : public coach::Plugin {
    public:
     Staging(ServiceFollowup& p, StagedStore& staged) : p_(p), base_(p.ctx_->store()) {
       p_.cases_->use(staged);
+      p_.cases_->defer_aggregates(true);
       p_.importing_ = true;
     }
     ~Staging() {
+      p_.cases_->defer_aggregates(false);
       p_.cases_->use(base_);
       p_.importing_ = false;
     }
@@ -478,15 +466,21 @@ class ServiceFollowup final : public coach::Plugin {
         try {
           result->set_outcome(import_line(e));
           staged.keep_unit();
+          cases_->keep_deltas();
           applied |= result->outcome() == "applied";
         } catch (const Error& error) {
           staged.drop_unit();
+          cases_->drop_deltas();
           effects_.resize(effects_before);
           result->set_code(error.code());
           result->set_message(error.what());
         }
       }
       if (applied) store().put_bytes("meta/import_last_ms", std::to_string(ctx_->now_ms()));
+      WriteBatch days;
+      cases_->write_aggregates(days);
+      if (!days.empty() && !store().commit(days))
+        throw Error(v1::STATUS_CODE_UNAVAILABLE, "daily aggregates changed; send the batch again");
     }
     if (!staged.flush()) {
       throw Error(v1::STATUS_CODE_UNAVAILABLE,
@@ -497,14 +491,19 @@ class ServiceFollowup final : public coach::Plugin {
     return reply;
   }
 
-  // One line; its event_id is stored with its effect, so a line is applied once.
+  // One line; its event_id is stored on its case with its effect, so a line is applied once.
   std::string import_line(const pb::ImportEvent& e) {
     require_id("event_id", e.event_id());
+    require_id("case_id", e.case_id());
     if (e.at_ms() <= 0) throw invalid_argument("at_ms", "required (ms since the epoch)");
-    const std::string marker = "import/" + e.event_id();
-    if (store().get_bytes(marker)) return "duplicate";
-    WriteBatch seen;
-    seen.put_bytes(marker, "", kMustNotExist).expiring_at(ctx_->now_ms() + dedup_ms_);
+    if (auto c = cases_->find(e.case_id())) {
+      const auto& seen = c->imported_events();
+      if (std::find(seen.begin(), seen.end(), e.event_id()) != seen.end()) return "duplicate";
+    }
+    struct Marking {
+      std::string& slot;
+      ~Marking() { slot.clear(); }
+    } marking{import_event_ = e.event_id()};
     if (e.kind() == "opened") {
       pb::OpenCaseRequest r;
       r.set_case_id(e.case_id());
@@ -513,28 +512,24 @@ class ServiceFollowup final : public coach::Plugin {
       r.set_agent_id(e.actor());
       r.set_team_id(e.team_id());
       r.set_subject(e.subject());
-      open(r, e.at_ms(), std::move(seen));
+      open(r, e.at_ms());
     } else if (e.kind() == "customer_contact") {
-      contact(action(e), std::move(seen));
+      contact(action(e));
     } else if (e.kind() == "agent_reply") {
-      change(
-          e.case_id(), e.at_ms(), [&](pb::Case& c) { agent_reply(c, e.actor(), e.at_ms()); },
-          std::move(seen));
+      change(e.case_id(), e.at_ms(), [&](pb::Case& c) { agent_reply(c, e.actor(), e.at_ms()); });
     } else if (e.kind() == "pending") {
-      change(
-          e.case_id(), e.at_ms(), [&](pb::Case& c) { set_pending(c, e.actor(), e.at_ms()); },
-          std::move(seen));
+      change(e.case_id(), e.at_ms(), [&](pb::Case& c) { set_pending(c, e.actor(), e.at_ms()); });
     } else if (e.kind() == "solved") {
       pb::SolveCaseRequest r;
       r.set_case_id(e.case_id());
       r.set_agent_id(e.actor());
       *r.mutable_root_cause() = e.root_cause();
       r.set_at_ms(e.at_ms());
-      solve_case(r, std::move(seen));
+      solve_case(r);
     } else if (e.kind() == "reopened") {
-      reopen_case(action(e), std::move(seen));
+      reopen_case(action(e));
     } else if (e.kind() == "closed") {
-      close_case(action(e), std::move(seen));
+      close_case(action(e));
     } else {
       throw invalid_argument("kind", "'" + e.kind() +
                                          "' is not one of opened, customer_contact, agent_reply, "
@@ -598,6 +593,11 @@ class ServiceFollowup final : public coach::Plugin {
         importing_ = true;
         save(*before, version, c, std::move(done));
       }
+      cases_->keep_deltas();
+      WriteBatch days;
+      cases_->write_aggregates(days);
+      if (!days.empty() && !store().commit(days))
+        throw Error(v1::STATUS_CODE_UNAVAILABLE, "daily aggregates changed; retried later");
     }
     if (!staged.flush()) throw Error(v1::STATUS_CODE_UNAVAILABLE, "cases changed; retried later");
     if (!page.next_after.empty()) {
@@ -611,8 +611,8 @@ class ServiceFollowup final : public coach::Plugin {
   std::unique_ptr<CaseStore> cases_;
   Rules rules_;
   std::int64_t settle_ms_ = 0;
-  std::int64_t dedup_ms_ = 0;
   bool importing_ = false;
+  std::string import_event_;  // the event_id of the import line being applied
   std::vector<Effect> effects_;
 };
 

@@ -253,7 +253,7 @@ class Importer {
  public:
   struct Options {
     std::string service, method, file;
-    std::size_t batch = 500;
+    std::size_t batch = 1000;
     std::size_t in_flight = 4;
     std::chrono::milliseconds timeout{5000};
   };
@@ -573,7 +573,7 @@ int main(int argc, char** argv) {
       "Send each line of a JSON lines FILE to SERVICE METHOD (a batch method takes many lines per "
       "request, pipelined); report bad lines with their number, progress, and a summary");
   std::string import_file;
-  std::size_t import_batch = 500, import_in_flight = 4;
+  std::size_t import_batch = 1000, import_in_flight = 4;
   import_cmd->add_option("service", service, "Plugin (service) name")->required();
   import_cmd->add_option("method", method, "Method taking one line (Import) or many (ImportBatch)")
       ->required();
