@@ -31,7 +31,16 @@ std::string timed(std::string_view prefix, std::int64_t at_ms) {
 std::string timed_key(std::string_view prefix, const pb::Case& c) {
   return timed(prefix, c.opened_ms()) + "-" + c.case_id();
 }
-std::int64_t day_of(std::int64_t ms) { return ms / kDayMs; }
+// Aggregates cover buckets of time: a day for the tenant, a week for each agent (a CSV reads
+// every agent's buckets in its period: 52 a year each instead of 365).
+constexpr std::int64_t kTenantBucketMs = kDayMs;
+constexpr std::int64_t kAgentBucketMs = 7 * kDayMs;
+std::string tenant_bucket(std::int64_t opened_ms) {
+  return fmt::format("{}{:08d}", kAggAll, opened_ms / kTenantBucketMs);
+}
+std::string agent_bucket(const std::string& agent, std::int64_t opened_ms) {
+  return fmt::format("{}{}/{:08d}", kAggAgents, agent, opened_ms / kAgentBucketMs);
+}
 std::string day_key(std::string_view prefix, std::int64_t day) {
   return fmt::format("{}{:08d}", prefix, day);
 }
@@ -103,13 +112,11 @@ void CaseStore::stage(WriteBatch& batch, const pb::Case* before, std::int64_t ve
   // Daily aggregates: take the old facts out and put the new ones in (one record may get both).
   std::vector<Delta> deltas;
   if (old) {
-    deltas.push_back({day_key(kAggAll, day_of(old->opened_ms())), *old, -1});
-    deltas.push_back(
-        {day_key(agent_agg_prefix(old->agent_id()), day_of(old->opened_ms())), *old, -1});
+    deltas.push_back({tenant_bucket(old->opened_ms()), *old, -1});
+    deltas.push_back({agent_bucket(old->agent_id(), old->opened_ms()), *old, -1});
   }
-  deltas.push_back({day_key(kAggAll, day_of(facts.opened_ms())), facts, 1});
-  deltas.push_back(
-      {day_key(agent_agg_prefix(facts.agent_id()), day_of(facts.opened_ms())), facts, 1});
+  deltas.push_back({tenant_bucket(facts.opened_ms()), facts, 1});
+  deltas.push_back({agent_bucket(facts.agent_id(), facts.opened_ms()), facts, 1});
   if (deferring_) {
     for (auto& d : deltas) pending_.push_back(std::move(d));
     return;
@@ -211,16 +218,18 @@ void CaseStore::scoped_facts(const pb::MeasuresRequest& r, const FactsFn& fn) {
 }
 
 void CaseStore::add_period(MeasuresAccumulator& acc, const std::string& facts_prefix,
-                           const std::string& agg_prefix, std::int64_t from, std::int64_t to) {
+                           const std::string& agg_prefix, std::int64_t bucket_ms, std::int64_t from,
+                           std::int64_t to) {
   const auto add_facts = [&](const pb::CaseFacts& f) { acc.add(f); };
-  // Whole days in [from, to): [first_day, end_day).
-  const std::int64_t first_day = (from + kDayMs - 1) / kDayMs;
-  const std::int64_t end_day = to ? to / kDayMs : kNoEnd;
+  // Whole buckets in [from, to): [first_day, end_day).
+  const std::int64_t first_day = (from + bucket_ms - 1) / bucket_ms;
+  const std::int64_t end_day = to ? to / bucket_ms : kNoEnd;
   if (first_day >= end_day) {
     facts_between(facts_prefix, from, to, add_facts);
     return;
   }
-  if (from < first_day * kDayMs) facts_between(facts_prefix, from, first_day * kDayMs, add_facts);
+  if (from < first_day * bucket_ms)
+    facts_between(facts_prefix, from, first_day * bucket_ms, add_facts);
   std::string after = first_day > 0 ? day_key(agg_prefix, first_day - 1) : std::string();
   bool done = false;
   do {
@@ -237,14 +246,16 @@ void CaseStore::add_period(MeasuresAccumulator& acc, const std::string& facts_pr
     }
     after = page.next_after;
   } while (!done && !after.empty());
-  if (to && end_day * kDayMs < to) facts_between(facts_prefix, end_day * kDayMs, to, add_facts);
+  if (to && end_day * bucket_ms < to)
+    facts_between(facts_prefix, end_day * bucket_ms, to, add_facts);
 }
 
 pb::Measures CaseStore::measures(const pb::MeasuresRequest& r) {
   check_scope(r);
   MeasuresAccumulator acc;
   if (r.account_id().empty() && r.agent_id().empty() && r.team_id().empty()) {
-    add_period(acc, std::string(kOpenedPrefix), std::string(kAggAll), r.from_ms(), r.to_ms());
+    add_period(acc, std::string(kOpenedPrefix), std::string(kAggAll), kTenantBucketMs, r.from_ms(),
+               r.to_ms());
   } else {
     scoped_facts(r, [&](const pb::CaseFacts& f) { acc.add(f); });
   }
@@ -269,7 +280,8 @@ std::string CaseStore::measures_csv(const pb::MeasuresRequest& r) {
     return out.str();
   }
   MeasuresAccumulator all;
-  add_period(all, std::string(kOpenedPrefix), std::string(kAggAll), r.from_ms(), r.to_ms());
+  add_period(all, std::string(kOpenedPrefix), std::string(kAggAll), kTenantBucketMs, r.from_ms(),
+             r.to_ms());
   csv_row(out, "all", all.result());
   // One agent at a time, found by skipping from one agent's aggregates to the next one's.
   std::string after;
@@ -280,7 +292,8 @@ std::string CaseStore::measures_csv(const pb::MeasuresRequest& r) {
     const auto slash = key.find('/', kAggAgents.size());
     const std::string agent = key.substr(kAggAgents.size(), slash - kAggAgents.size());
     MeasuresAccumulator acc;
-    add_period(acc, agent_prefix(agent), agent_agg_prefix(agent), r.from_ms(), r.to_ms());
+    add_period(acc, agent_prefix(agent), agent_agg_prefix(agent), kAgentBucketMs, r.from_ms(),
+               r.to_ms());
     if (acc.cases() > 0) csv_row(out, "agent:" + agent_label(agent), acc.result());
     after = agent_agg_prefix(agent) + "\xff";
   }

@@ -7,7 +7,7 @@
 //   team/<team>/<opened ms>-<case>             CaseFacts   loads a case)
 //   opened/<opened ms>-<case>                  CaseFacts
 //   agg/all/<day>                              DayMeasures (cases opened that UTC day)
-//   agg/agent/<agent>/<day>                    DayMeasures
+//   agg/agent/<agent>/<week>                   DayMeasures (... in that 7-day bucket)
 //
 // A scoped read (account, agent, team) reads its own index records: its cost follows the scope,
 // not the tenant. A tenant-wide read sums the days in its period, plus the facts of the partial
@@ -64,10 +64,11 @@ class CaseStore {
   // Facts under an index prefix whose keys start with the opened time, opened in [from, to).
   void facts_between(const std::string& prefix, std::int64_t from, std::int64_t to,
                      const FactsFn& fn);
-  // Whole days from the aggregates under agg_prefix, edge days from the index under
-  // facts_prefix: [from, to), 0 meaning unbounded.
+  // Whole buckets of bucket_ms from the aggregates under agg_prefix, the partial ones at the
+  // edges from the index under facts_prefix: [from, to), 0 meaning unbounded.
   void add_period(MeasuresAccumulator& acc, const std::string& facts_prefix,
-                  const std::string& agg_prefix, std::int64_t from, std::int64_t to);
+                  const std::string& agg_prefix, std::int64_t bucket_ms, std::int64_t from,
+                  std::int64_t to);
 
   struct Day {
     pb::DayMeasures measures;

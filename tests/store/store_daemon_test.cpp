@@ -219,6 +219,43 @@ TEST_P(StoreDaemonTest, TestClockFiresEntriesOnTimeOnceAndCancelled) {
   EXPECT_EQ(states[later], "done");
 }
 
+TEST_P(StoreDaemonTest, FinishedEntriesArePrunedAfterTheRetentionAndCountedUntilThen) {
+  auto d = daemon(
+      "deployment: test\nscheduler:\n  clock: test\n  retention_hours: 2\n"
+      "  prune_interval_ms: 100\n");
+  d->start();
+  BusClient c(d->request_endpoint());
+  const auto fires = schedule(c, "fires", 1000);
+  const auto cancelled = schedule(c, "cancelled", 10 * 3'600'000);
+  const auto pending = schedule(c, "pending", 100 * 3'600'000);
+  Int64Value which;
+  which.set_value(cancelled);
+  ASSERT_TRUE(ok<google::protobuf::BoolValue>(c, "kv", "Cancel", which).value());
+  v1::AdvanceClockRequest step;
+  step.set_by_ms(2000);
+  ok<v1::AdvanceClockReply>(c, "coachd", "AdvanceClock", step);
+  ASSERT_TRUE(eventually([&] { return fired(c).count(fires) == 1; })) << d->log();
+  auto ids = [&] {
+    std::set<std::int64_t> out;
+    const auto list = schedule_list(c);
+    for (const auto& e : list.entries()) out.insert(e.id());
+    return out;
+  };
+  EXPECT_EQ(ids(), (std::set<std::int64_t>{fires, cancelled, pending})) << "kept for the retention";
+
+  step.set_by_ms(2 * 3'600'000 - 5000);  // just short of the retention: still kept
+  ok<v1::AdvanceClockReply>(c, "coachd", "AdvanceClock", step);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(ids().size(), 3u);
+  step.set_by_ms(10'000);  // past it: both finished entries go, the pending one stays
+  ok<v1::AdvanceClockReply>(c, "coachd", "AdvanceClock", step);
+  ASSERT_TRUE(eventually([&] { return ids() == std::set<std::int64_t>{pending}; })) << d->log();
+  auto stats = ok<v1::StoreStatsReply>(c, "coachd", "StoreStats", v1::StoreStatsRequest());
+  EXPECT_EQ(stats.prunable_schedule_entries(), 0);
+  EXPECT_EQ(stats.retention_hours(), 2u);
+  EXPECT_NE(d->log().find("finished schedule entries"), std::string::npos) << d->log();
+}
+
 TEST_P(StoreDaemonTest, AFailingHandlerIsRetriedWithBackoff) {
   auto d = daemon("deployment: test\nscheduler:\n  clock: test\n");
   d->start();
