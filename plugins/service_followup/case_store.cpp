@@ -283,7 +283,32 @@ std::string CaseStore::measures_csv(const pb::MeasuresRequest& r) {
   add_period(all, std::string(kOpenedPrefix), std::string(kAggAll), kTenantBucketMs, r.from_ms(),
              r.to_ms());
   csv_row(out, "all", all.result());
-  // One agent at a time, found by skipping from one agent's aggregates to the next one's.
+  if (!r.from_ms() && !r.to_ms()) {
+    // All of time: every agent's buckets are needed, so one pass over them in key order (agent,
+    // then bucket), one agent's accumulator at a time.
+    std::string agent, after;
+    MeasuresAccumulator acc;
+    auto emit = [&] {
+      if (acc.cases() > 0) csv_row(out, "agent:" + agent_label(agent), acc.result());
+      acc = MeasuresAccumulator();
+    };
+    do {
+      auto page = store_->scan(kAggAgents, after, kPage);
+      for (const auto& item : page.items) {
+        const auto slash = item.key.find('/', kAggAgents.size());
+        std::string_view of(item.key.data() + kAggAgents.size(), slash - kAggAgents.size());
+        if (of != agent) {
+          emit();
+          agent = of;
+        }
+        acc.add(Store::parse<pb::DayMeasures>(item));
+      }
+      after = page.next_after;
+    } while (!after.empty());
+    emit();
+    return out.str();
+  }
+  // A period: one agent at a time, found by skipping from one agent's buckets to the next one's.
   std::string after;
   for (;;) {
     auto page = store_->scan(kAggAgents, after, 1);

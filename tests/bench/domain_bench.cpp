@@ -356,7 +356,7 @@ int main(int argc, char** argv) {
         f.lines, f.import_s, f.import_lines_s, f.raw_rows_s, f.import_lines_s / f.raw_rows_s,
         f.people_s);
     std::printf(
-        "store: %.0f bytes per case (of which about %.0f are import markers that expire); "
+        "store: %.0f bytes per case (%.1f of them expired, waiting to be pruned); "
         "coachd peak memory %.1f MiB  [%.0f s]\n",
         f.bytes_per_case, f.expired_bytes_per_case, f.peak_mib, seconds_since(t0));
     std::fflush(stdout);

@@ -234,6 +234,17 @@ TEST_F(ServiceFollowupTest, AMonthOfCasesOnATestClock) {
   EXPECT_EQ(csv.rfind("scope,cases,resolved,one_touch,", 0), 0u) << csv;
   EXPECT_NE(csv.find("\nall,4,1,1,"), std::string::npos) << csv;
   EXPECT_NE(csv.find("\nagent:zoe,2,"), std::string::npos) << csv;
+  // A period covering everything reads the buckets one agent at a time: the same rows.
+  pb::MeasuresRequest period;
+  period.set_from_ms(1);
+  period.set_to_ms(get("c1").opened_ms() + 400 * kDayMs);
+  EXPECT_EQ(client_->ok<pb::MeasuresCsv>("GetMeasuresCsv", period).csv(), csv);
+  EXPECT_EQ(client_->ok<pb::Measures>("GetMeasures", period).ShortDebugString(),
+            all.ShortDebugString());
+  pb::MeasuresRequest two_scopes;
+  two_scopes.set_agent_id("zoe");
+  two_scopes.set_team_id("support");
+  EXPECT_EQ(client_->call("GetMeasures", two_scopes).code, v1::STATUS_CODE_INVALID_ARGUMENT);
 
   // motivation_keys heard the reopens and the repeat contact as reliability signals.
   PluginClient mk(daemon_->request_endpoint(), "motivation_keys");
