@@ -92,6 +92,16 @@ std::optional<pb::Case> CaseStore::find(const std::string& id, std::int64_t* ver
 void CaseStore::stage(WriteBatch& batch, const pb::Case* before, std::int64_t version,
                       const pb::Case& after) {
   batch.put(case_key(after.case_id()), after, before ? version : kMustNotExist);
+  stage_indexes(batch, before, after);
+}
+
+bool CaseStore::index_if_missing(WriteBatch& batch, const pb::Case& c) {
+  if (store_->get_bytes(timed_key(kOpenedPrefix, c))) return false;
+  stage_indexes(batch, nullptr, c);
+  return true;
+}
+
+void CaseStore::stage_indexes(WriteBatch& batch, const pb::Case* before, const pb::Case& after) {
   auto facts = facts_of(after);
   facts.set_agent_id(after.agent_id());
   std::optional<pb::CaseFacts> old;
@@ -159,6 +169,15 @@ void CaseStore::keep_deltas() {
 void CaseStore::write_aggregates(WriteBatch& batch) {
   put_days(batch, cached_days_);
   cached_days_.clear();
+}
+
+std::vector<pb::Case> CaseStore::cases_after(const std::string& after, std::uint32_t limit,
+                                             std::string& next) {
+  auto page = store_->scan("case/", after.empty() ? std::string() : case_key(after), limit);
+  std::vector<pb::Case> out;
+  for (const auto& item : page.items) out.push_back(Store::parse<pb::Case>(item));
+  next = page.next_after.empty() ? "" : page.next_after.substr(std::string_view("case/").size());
+  return out;
 }
 
 std::vector<pb::Case> CaseStore::account_cases(const std::string& account, const std::string& token,

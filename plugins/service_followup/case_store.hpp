@@ -41,6 +41,13 @@ class CaseStore {
   void stage(WriteBatch& batch, const pb::Case* before, std::int64_t version,
              const pb::Case& after);
 
+  // For a case stored before index records carried facts (version 1.0 of the plugin): adds its
+  // index records and its share of the aggregates, unless its opened/ record shows it has them.
+  bool index_if_missing(WriteBatch& batch, const pb::Case& c);
+  // A page of cases in id order, after the case id after (empty: from the first).
+  std::vector<pb::Case> cases_after(const std::string& after, std::uint32_t limit,
+                                    std::string& next);
+
   // While deferring (an import batch), stage() leaves the daily aggregates to memory: a unit's
   // changes are folded in by keep_deltas() (or dropped by drop_deltas()), and write_aggregates()
   // adds every changed day to a batch once. A day touched by a thousand lines is written once.
@@ -59,6 +66,7 @@ class CaseStore {
 
  private:
   using FactsFn = std::function<void(const pb::CaseFacts&)>;
+  void stage_indexes(WriteBatch& batch, const pb::Case* before, const pb::Case& after);
   // Facts of the cases in a scoped request (account, agent or team) and its period.
   void scoped_facts(const pb::MeasuresRequest& r, const FactsFn& fn);
   // Facts under an index prefix whose keys start with the opened time, opened in [from, to).

@@ -88,6 +88,8 @@ class ServiceFollowup final : public coach::Plugin {
                                             [this](const pb::ImportEvent& e) { return import(e); });
     serve<pb::ImportBatchRequest, pb::ImportBatchReply>(
         "ImportBatch", [this](const pb::ImportBatchRequest& r) { return import_batch(r); });
+    serve<pb::ReindexRequest, pb::ReindexReply>(
+        "Reindex", [this](const pb::ReindexRequest& r) { return reindex(r); });
     ctx.on_due("service_followup.", [this](const coach::DueEntry& due) {
       effects_.clear();
       on_due(due);
@@ -415,6 +417,30 @@ class ServiceFollowup final : public coach::Plugin {
     if (out.cases().empty() && r.page_token().empty())
       throw Error(v1::STATUS_CODE_NOT_FOUND, "account_id: no cases for '" + r.account_id() + "'");
     return out;
+  }
+
+  pb::ReindexReply reindex(const pb::ReindexRequest& r) {
+    if (r.page_size() < 0 || r.page_size() > 1000)
+      throw invalid_argument("page_size", "must be between 0 (500) and 1000");
+    pb::ReindexReply reply;
+    StagedStore staged(ctx_->store());
+    {
+      Staging staging(*this, staged);
+      std::string next;
+      const auto cases = cases_->cases_after(
+          r.page_token(), r.page_size() ? static_cast<std::uint32_t>(r.page_size()) : 500, next);
+      WriteBatch batch;
+      for (const auto& c : cases)
+        reply.set_indexed(reply.indexed() + cases_->index_if_missing(batch, c));
+      reply.set_scanned(static_cast<std::int32_t>(cases.size()));
+      reply.set_next_page_token(next);
+      cases_->keep_deltas();
+      cases_->write_aggregates(batch);
+      if (!batch.empty() && !store().commit(batch))
+        throw Error(v1::STATUS_CODE_UNAVAILABLE, "aggregates changed concurrently, retry");
+    }
+    if (!staged.flush()) throw Error(v1::STATUS_CODE_UNAVAILABLE, "cases changed, retry");
+    return reply;
   }
 
   // --- Import: lines applied in order in one commit per batch, each as living through it. ---

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <google/protobuf/struct.pb.h>
+#include <sqlite3.h>
 #include <thread>
 
 #include "coach/v1/admin.pb.h"
@@ -352,6 +353,60 @@ TEST_F(ServiceFollowupTest, ImportReportsBadLinesAndNeverAddsTwice) {
                                    "service_followup", "GetMeasuresCsv", "{}"});
   EXPECT_EQ(csv.exit_code, 0) << csv.output;
   EXPECT_NE(csv.output.find("scope,cases,resolved"), std::string::npos) << csv.output;
+}
+
+TEST_F(ServiceFollowupTest, ReindexGivesCasesOfTheOldLayoutTheirIndexesOnce) {
+  start("");
+  open("r1", "acme");
+  ASSERT_EQ(solve("r1").code, v1::STATUS_CODE_OK);
+  open("r2", "globex", "yan");
+  open("r3", "acme");
+  ASSERT_EQ(solve("r3", false).code, v1::STATUS_CODE_OK);
+  pb::MeasuresRequest zoe;
+  zoe.set_agent_id("zoe");
+  pb::MeasuresRequest all;
+  const auto zoe_before = client_->ok<pb::Measures>("GetMeasures", zoe).ShortDebugString();
+  const auto all_before = client_->ok<pb::Measures>("GetMeasures", all).ShortDebugString();
+  const auto csv_before = client_->ok<pb::MeasuresCsv>("GetMeasuresCsv", all).csv();
+
+  // What version 1.0 stored: the cases and empty account records, nothing else.
+  client_.reset();
+  daemon_->signal(SIGTERM);
+  ASSERT_EQ(daemon_->wait_exit(10s), 0);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(daemon_->dir().file("coachd.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DELETE FROM coach_kv WHERE plugin = 'service_followup' AND"
+                         " CAST(key AS TEXT) NOT LIKE 'case/%' AND"
+                         " CAST(key AS TEXT) NOT LIKE 'account/%';"
+                         "UPDATE coach_kv SET value = X'' WHERE plugin = 'service_followup' AND"
+                         " CAST(key AS TEXT) LIKE 'account/%'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  daemon_->start();
+  connect();
+  EXPECT_EQ(client_->ok<pb::Measures>("GetMeasures", zoe).cases(), 0) << "indexes were not gone";
+
+  auto reindex = [&] {
+    pb::ReindexRequest r;
+    r.set_page_size(2);
+    int indexed = 0, pages = 0;
+    do {
+      auto reply = client_->ok<pb::ReindexReply>("Reindex", r);
+      indexed += reply.indexed();
+      ++pages;
+      r.set_page_token(reply.next_page_token());
+    } while (!r.page_token().empty());
+    EXPECT_EQ(pages, 2);
+    return indexed;
+  };
+  EXPECT_EQ(reindex(), 3);
+  EXPECT_EQ(client_->ok<pb::Measures>("GetMeasures", zoe).ShortDebugString(), zoe_before);
+  EXPECT_EQ(client_->ok<pb::Measures>("GetMeasures", all).ShortDebugString(), all_before);
+  EXPECT_EQ(client_->ok<pb::MeasuresCsv>("GetMeasuresCsv", all).csv(), csv_before);
+  EXPECT_EQ(reindex(), 0) << "a second run must change nothing";
+  EXPECT_EQ(client_->ok<pb::Measures>("GetMeasures", all).ShortDebugString(), all_before);
 }
 
 TEST(ServiceFollowupConfig, DelaysOutOfRangeRefuseThePluginNamingTheKey) {
