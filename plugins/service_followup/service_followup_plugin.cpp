@@ -363,6 +363,9 @@ class ServiceFollowup final : public coach::Plugin {
   }
 
   void check_contacts_at_risk(const pb::Case& c, std::int64_t at_ms) {
+    // Contacts are kept only within the window: for an event older than that (an imported
+    // history) there is nothing to count, and no account to warn about any more.
+    if (at_ms + rules_.contacts_window_ms <= ctx_->now_ms()) return;
     const std::string prefix = "contact/" + c.account_id() + "/";
     // Keys sort by time: start the scan at the window, not at the account's first contact. The
     // bound is a prefix of every key at that millisecond, so start_after still includes them.
