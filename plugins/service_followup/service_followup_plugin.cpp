@@ -6,8 +6,8 @@
 //
 // Records: CaseStore (cases, their indexes, daily aggregates), plus
 //   contact/<account>/<ms>-<case>  (empty) customer contacts, expiring after the at-risk window
-//   deferred/<case>                (empty) imported cases whose consequences wait for the import
-//                                  to settle
+//   deferred/<ms>-<seq>            the ids of an import batch's cases whose consequences wait
+//                                  for the import to settle, one per line
 //   meta/import_last_ms            when an import batch last arrived (decimal ms)
 //   meta/import_settle             (empty) an import_settle entry is scheduled
 //
@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <charconv>
 #include <memory>
+#include <set>
 
 #include "case_model.hpp"
 #include "case_store.hpp"
@@ -31,7 +32,6 @@ namespace coach::service_followup {
 namespace {
 
 constexpr int kMaxImportBatch = 1000;
-constexpr std::uint32_t kSettlePage = 200;
 
 class ServiceFollowup final : public coach::Plugin {
  public:
@@ -198,10 +198,21 @@ class ServiceFollowup final : public coach::Plugin {
     return c;
   }
 
-  // An imported case whose consequences are pending waits for the import to settle.
+  // An imported case whose consequences are pending waits for the import to settle; its id goes
+  // into the batch's one deferred record.
   void after_change(const pb::Case& c) {
-    if (importing_ && (c.auto_close_due_ms() || c.check_in_due_ms()))
-      store().put_bytes("deferred/" + c.case_id(), "");
+    if (importing_ && (c.auto_close_due_ms() || c.check_in_due_ms())) deferred_.insert(c.case_id());
+  }
+
+  // The deferred record of an import batch (ids one per line); nothing when there are none.
+  void write_deferred() {
+    if (deferred_.empty()) return;
+    std::string ids;
+    for (const auto& id : deferred_) ids += id + "\n";
+    deferred_.clear();
+    store().put_bytes(
+        fmt::format("deferred/{:015d}-{:06d}", ctx_->now_ms(), ++deferred_seq_ % 1000000),
+        std::move(ids));
   }
 
   // The case remembers the import line that changed it, so that line is applied once.
@@ -506,6 +517,7 @@ class ServiceFollowup final : public coach::Plugin {
         }
       }
       if (applied) store().put_bytes("meta/import_last_ms", std::to_string(ctx_->now_ms()));
+      write_deferred();
       WriteBatch days;
       cases_->write_aggregates(days);
       if (!days.empty() && !store().commit(days))
@@ -600,27 +612,30 @@ class ServiceFollowup final : public coach::Plugin {
       schedule_settle(last + settle_ms_);  // an import is still going on
       return;
     }
-    auto page = store().scan("deferred/", "", kSettlePage);
+    auto page = store().scan("deferred/", "", 1);  // one import batch's cases per call
     StagedStore staged(ctx_->store());
     {
       Staging staging(*this, staged);
       importing_ = true;  // consequences of history: no check-in events for past moments
       for (const auto& item : page.items) {
-        const std::string id = item.key.substr(std::string_view("deferred/").size());
         WriteBatch done;
         done.erase(item.key);
-        std::int64_t version = 0;
-        auto before = cases_->find(id, &version);
-        if (!before) {
-          store().commit(done);
-          continue;
+        store().commit(done);
+        std::string_view ids(item.value);
+        while (!ids.empty()) {
+          const auto end = ids.find('\n');
+          const std::string id(ids.substr(0, end));
+          ids = end == std::string_view::npos ? std::string_view() : ids.substr(end + 1);
+          std::int64_t version = 0;
+          auto before = cases_->find(id, &version);
+          if (!before) continue;
+          auto c = *before;
+          catch_up(c, now);
+          importing_ = false;
+          schedule_follow_ups(c);
+          importing_ = true;
+          if (c.SerializeAsString() != before->SerializeAsString()) save(*before, version, c);
         }
-        auto c = *before;
-        catch_up(c, now);
-        importing_ = false;
-        schedule_follow_ups(c);
-        importing_ = true;
-        save(*before, version, c, std::move(done));
       }
       cases_->keep_deltas();
       WriteBatch days;
@@ -641,7 +656,9 @@ class ServiceFollowup final : public coach::Plugin {
   Rules rules_;
   std::int64_t settle_ms_ = 0;
   bool importing_ = false;
-  std::string import_event_;  // the event_id of the import line being applied
+  std::string import_event_;        // the event_id of the import line being applied
+  std::set<std::string> deferred_;  // cases of this import batch with consequences pending
+  std::uint64_t deferred_seq_ = 0;
   std::vector<Effect> effects_;
 };
 
