@@ -255,6 +255,26 @@ double percentile(const std::map<std::int64_t, std::int64_t>& histogram, double 
   return static_cast<double>(histogram.rbegin()->first);
 }
 
+std::pair<double, double> MeasuresAccumulator::median_and_p90(Counts& counts) {
+  std::int64_t total = 0;
+  for (const auto& [value, n] : counts) total += n;
+  if (total == 0) return {0, 0};
+  std::sort(counts.begin(), counts.end());
+  auto rank = [total](double p) {
+    return std::clamp<std::int64_t>(
+        static_cast<std::int64_t>(std::ceil(p * static_cast<double>(total))), 1, total);
+  };
+  const std::int64_t median_rank = rank(0.5), p90_rank = rank(0.9);
+  double median = 0;
+  std::int64_t seen = 0;
+  for (const auto& [value, n] : counts) {
+    if (seen < median_rank && seen + n >= median_rank) median = static_cast<double>(value);
+    seen += n;
+    if (seen >= p90_rank) return {median, static_cast<double>(value)};
+  }
+  return {median, static_cast<double>(counts.back().first)};
+}
+
 void MeasuresAccumulator::add(const pb::CaseFacts& f) {
   ++cases_;
   reopens_ += f.reopens();
@@ -263,8 +283,8 @@ void MeasuresAccumulator::add(const pb::CaseFacts& f) {
   ++resolved_;
   one_touch_ += f.one_touch();
   confirmed_ += f.confirmed();
-  ++first_[f.first_resolution_ms()];
-  ++full_[f.full_resolution_ms()];
+  first_.emplace_back(f.first_resolution_ms(), 1);
+  full_.emplace_back(f.full_resolution_ms(), 1);
 }
 
 void MeasuresAccumulator::add(const pb::DayMeasures& day) {
@@ -274,8 +294,8 @@ void MeasuresAccumulator::add(const pb::DayMeasures& day) {
   resolved_ += day.resolved();
   one_touch_ += day.one_touch();
   confirmed_ += day.confirmed();
-  for (const auto& [ms, n] : day.first_resolution()) first_[ms] += n;
-  for (const auto& [ms, n] : day.full_resolution()) full_[ms] += n;
+  for (const auto& [ms, n] : day.first_resolution()) first_.emplace_back(ms, n);
+  for (const auto& [ms, n] : day.full_resolution()) full_.emplace_back(ms, n);
 }
 
 pb::Measures MeasuresAccumulator::result() const {
@@ -297,10 +317,12 @@ pb::Measures MeasuresAccumulator::result() const {
     m.set_confirmed_root_cause_share(ratio(confirmed_, resolved_));
   }
   auto hours = [](double ms) { return round3(ms / kHourMs); };
-  m.set_first_resolution_median_h(hours(percentile(first_, 0.5)));
-  m.set_first_resolution_p90_h(hours(percentile(first_, 0.9)));
-  m.set_full_resolution_median_h(hours(percentile(full_, 0.5)));
-  m.set_full_resolution_p90_h(hours(percentile(full_, 0.9)));
+  const auto [first_median, first_p90] = median_and_p90(first_);
+  const auto [full_median, full_p90] = median_and_p90(full_);
+  m.set_first_resolution_median_h(hours(first_median));
+  m.set_first_resolution_p90_h(hours(first_p90));
+  m.set_full_resolution_median_h(hours(full_median));
+  m.set_full_resolution_p90_h(hours(full_p90));
   return m;
 }
 

@@ -79,7 +79,12 @@ class MeasuresAccumulator {
  private:
   std::int64_t cases_ = 0, resolved_ = 0, one_touch_ = 0, reopens_ = 0, repeats_ = 0,
                confirmed_ = 0;
-  std::map<std::int64_t, std::int64_t> first_, full_;  // resolution ms -> cases
+  // (resolution ms, cases), unsorted: appending is cheaper than keeping a tree in order, and
+  // result() sorts once.
+  using Counts = std::vector<std::pair<std::int64_t, std::int64_t>>;
+  // The median and the p90 of counts, sorting it once.
+  static std::pair<double, double> median_and_p90(Counts& counts);
+  mutable Counts first_, full_;  // result() sorts them in place
 };
 
 // The measures of resolution over cases (already filtered to a scope and period).
