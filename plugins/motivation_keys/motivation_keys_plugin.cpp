@@ -121,8 +121,9 @@ class MotivationKeys final : public coach::Plugin {
     if (trend_window_ < 1) throw invalid_argument("trend_window", "at least 1");
     if (crisis_window_ < 2) throw invalid_argument("crisis_window", "at least 2");
     if (plateau_periods_ < 2) throw invalid_argument("plateau_periods", "at least 2");
-    if (history_kept_ < std::max(trend_window_, crisis_window_))
-      throw invalid_argument("history_kept", "must cover trend_window and crisis_window");
+    if (history_kept_ < std::max({trend_window_, crisis_window_, plateau_periods_}))
+      throw invalid_argument("history_kept",
+                             "must cover trend_window, crisis_window and plateau_periods");
     if (trust_drop_ <= 0 || plateau_band_ < 0 || uneven_spread_ <= 0 || crisis_min_change_ <= 0)
       throw invalid_argument("thresholds",
                              "trust_drop_threshold, uneven_spread and "
@@ -166,16 +167,13 @@ class MotivationKeys final : public coach::Plugin {
   pb::Pulse record_pulse(const pb::RecordPulseRequest& r) {
     const auto who = person(r.person_id());
     const auto scores = score_pulse(questionnaire_, r.answers());
-    auto previous = pulses(who.person_id());
+    const auto earlier = store().scan_all("pulse/" + who.person_id() + "/");
+    std::vector<pb::Pulse> previous;
+    for (const auto& item : earlier) previous.push_back(Store::parse<pb::Pulse>(item));
     auto pulse = make_pulse(who.person_id(), ctx_->now_ms(), scores, previous, trend_window_);
     WriteBatch batch;
+    keep_last(batch, earlier, 1);
     batch.put("pulse/" + who.person_id() + "/" + stamp(), pulse);
-    // Keep the last history_kept pulses.
-    const int excess = static_cast<int>(previous.size()) + 1 - history_kept_;
-    if (excess > 0) {
-      auto keys = store().scan_all("pulse/" + who.person_id() + "/");
-      for (int i = 0; i < excess; ++i) batch.erase(keys[static_cast<std::size_t>(i)].key);
-    }
     store().commit(batch);
     pb::PulseRecorded event;
     *event.mutable_pulse() = pulse;
@@ -291,6 +289,15 @@ class MotivationKeys final : public coach::Plugin {
     return out;
   }
 
+  // Erases, in batch, the oldest records under prefix so that with `adding` more there are at
+  // most history_kept: every history a read returns stays bounded, however long it runs.
+  void keep_last(WriteBatch& batch, const std::vector<StoredValue>& items, std::size_t adding) {
+    const auto kept = static_cast<std::size_t>(history_kept_);
+    if (items.size() + adding <= kept) return;
+    const auto excess = items.size() + adding - kept;
+    for (std::size_t i = 0; i < excess && i < items.size(); ++i) batch.erase(items[i].key);
+  }
+
   std::string relationship(const std::string& sp, const std::string& account) {
     return "trust/" + sp + "/" + account + "/";
   }
@@ -308,7 +315,9 @@ class MotivationKeys final : public coach::Plugin {
     auto t = assess_trust(r, uneven_spread_);
     t.set_at_ms(ctx_->now_ms());
     std::vector<pb::TrustAssessment> same_role;
-    for (auto& old : ratings(r.salesperson_id(), r.account_id())) {
+    const auto earlier = store().scan_all(relationship(r.salesperson_id(), r.account_id()) + "r/");
+    for (const auto& item : earlier) {
+      auto old = Store::parse<pb::TrustAssessment>(item);
       if (old.role() == r.role()) same_role.push_back(std::move(old));
     }
     if (!same_role.empty()) {
@@ -321,6 +330,7 @@ class MotivationKeys final : public coach::Plugin {
       sum += it->trust();
     t.set_moving_average(std::round(sum / n * 1000) / 1000);
     WriteBatch batch;
+    keep_last(batch, earlier, 1);
     batch.put(relationship(r.salesperson_id(), r.account_id()) + "r/" + stamp(), t);
     batch.put_bytes("account/" + r.account_id() + "/" + r.salesperson_id(), "");
     store().commit(batch);
@@ -378,7 +388,14 @@ class MotivationKeys final : public coach::Plugin {
     result.set_period(r.period());
     result.set_target(r.target());
     result.set_attainment(r.attainment());
-    store().put("attain/" + who.person_id() + "/" + r.period(), result);
+    const std::string key = "attain/" + who.person_id() + "/" + r.period();
+    auto items = store().scan_all("attain/" + who.person_id() + "/");
+    const bool known =
+        std::any_of(items.begin(), items.end(), [&](const StoredValue& v) { return v.key == key; });
+    WriteBatch batch;
+    keep_last(batch, items, known ? 0 : 1);
+    batch.put(key, result);
+    store().commit(batch);
     std::vector<pb::PeriodResult> all;
     for (const auto& item : store().scan_all("attain/" + who.person_id() + "/"))
       all.push_back(Store::parse<pb::PeriodResult>(item));
@@ -421,6 +438,7 @@ class MotivationKeys final : public coach::Plugin {
     signal.set_topic(topic);
     WriteBatch batch;
     for (const auto& sp : salespeople) {
+      keep_last(batch, store().scan_all(relationship(sp, account) + "s/"), 1);
       batch.put(relationship(sp, account) + "s/" + stamp(), signal);
       batch.put_bytes("account/" + account + "/" + sp, "");
     }

@@ -218,6 +218,39 @@ TEST_F(MotivationKeysTest, TrustEquationDropsAndSelfOrientationClimb) {
   EXPECT_EQ(history.latest_size(), 2);  // self and customer
 }
 
+TEST_F(MotivationKeysTest, EveryHistoryKeepsTheLastHistoryKeptRecords) {
+  start("  motivation_keys:\n    config:\n      history_kept: 3\n      plateau_periods: 3\n");
+  person("ana", "east");
+  for (int i = 0; i < 5; ++i)
+    ASSERT_EQ(rate("ana", "acme", 5 + i * 0.5, 6, 6, 3).code, v1::STATUS_CODE_OK);
+  pb::GetTrustRequest g;
+  g.set_salesperson_id("ana");
+  g.set_account_id("acme");
+  auto history = ok<pb::TrustHistory>("GetTrust", g);
+  ASSERT_EQ(history.ratings_size(), 3);
+  EXPECT_DOUBLE_EQ(history.ratings(2).credibility(), 7.0) << "the newest are kept";
+  EXPECT_DOUBLE_EQ(history.ratings(0).credibility(), 6.0);
+  for (int i = 0; i < 5; ++i) {
+    pb::RecordAttainmentRequest r;
+    r.set_person_id("ana");
+    r.set_period("2026-0" + std::to_string(1 + i));
+    r.set_target(100);
+    r.set_attainment(50 + i * 20);
+    ASSERT_EQ(call("RecordAttainment", r).code, v1::STATUS_CODE_OK);
+  }
+  const auto items =
+      ok<pb::Questionnaire>("GetQuestionnaire", pb::GetQuestionnaireRequest()).items_size();
+  for (int i = 0; i < 5; ++i) {
+    pb::RecordPulseRequest p;
+    p.set_person_id("ana");
+    for (int k = 0; k < items; ++k) p.add_answers(3);
+    ASSERT_EQ(call("RecordPulse", p).code, v1::STATUS_CODE_OK);
+  }
+  pb::GetPulseHistoryRequest ph;
+  ph.set_person_id("ana");
+  EXPECT_EQ(ok<pb::PulseHistory>("GetPulseHistory", ph).pulses_size(), 3);
+}
+
 TEST_F(MotivationKeysTest, PlateauIsDetectedAfterNPeriods) {
   start();
   person("ana", "east");
