@@ -153,7 +153,8 @@ class ContextImpl final : public PluginContext {
   zmq::socket_t* socket_ = nullptr;
 
   void set_tenant(std::string_view tenant) { tenant_.assign(tenant); }
-  void reset_tenant() {
+  // Outside a request: the default tenant, no deadline.
+  void end_request() {
     tenant_ = default_tenant_;
     deadline_ = PluginStore::Deadline::max();
   }
@@ -344,7 +345,7 @@ void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::
         status->set_code(v1::STATUS_CODE_HANDLER_FAILED);
         status->set_message("handler threw through the SDK wrapper");
       }
-      context.reset_tenant();
+      context.end_request();
       if (status->code() != v1::STATUS_CODE_OK) {
         status->set_message(fmt::format("plugin '{}' method '{}': {}", options.library.name,
                                         request.method(), status->message()));
@@ -382,7 +383,7 @@ void PluginRunner::State::deliver_event(std::vector<zmq::message_t>& parts) {
       log->error("plugin {}: event {}: unknown exception", options.library.name, env.topic());
     }
   }
-  context.reset_tenant();
+  context.end_request();
 }
 
 void PluginRunner::State::deliver_due(zmq::socket_t& socket, std::vector<zmq::message_t>& parts) {
@@ -423,7 +424,7 @@ void PluginRunner::State::deliver_due(zmq::socket_t& socket, std::vector<zmq::me
         status.set_code(v1::STATUS_CODE_HANDLER_FAILED);
         status.set_message("due handler threw through the SDK wrapper");
       }
-      context.reset_tenant();
+      context.end_request();
     }
   }
   const auto header =

@@ -241,38 +241,18 @@ void close(pb::Case& c, const std::string& actor, std::int64_t at_ms, bool autom
   record(c, automatic ? "auto_closed" : "closed", actor, at_ms);
 }
 
-double percentile(const std::map<std::int64_t, std::int64_t>& histogram, double p) {
+double percentile(const Counts& sorted, double p) {
   std::int64_t total = 0;
-  for (const auto& [value, count] : histogram) total += count;
+  for (const auto& [value, count] : sorted) total += count;
   if (total == 0) return 0;
   const auto rank = std::clamp<std::int64_t>(
       static_cast<std::int64_t>(std::ceil(p * static_cast<double>(total))), 1, total);
   std::int64_t seen = 0;
-  for (const auto& [value, count] : histogram) {
+  for (const auto& [value, count] : sorted) {
     seen += count;
     if (seen >= rank) return static_cast<double>(value);
   }
-  return static_cast<double>(histogram.rbegin()->first);
-}
-
-std::pair<double, double> MeasuresAccumulator::median_and_p90(Counts& counts) {
-  std::int64_t total = 0;
-  for (const auto& [value, n] : counts) total += n;
-  if (total == 0) return {0, 0};
-  std::sort(counts.begin(), counts.end());
-  auto rank = [total](double p) {
-    return std::clamp<std::int64_t>(
-        static_cast<std::int64_t>(std::ceil(p * static_cast<double>(total))), 1, total);
-  };
-  const std::int64_t median_rank = rank(0.5), p90_rank = rank(0.9);
-  double median = 0;
-  std::int64_t seen = 0;
-  for (const auto& [value, n] : counts) {
-    if (seen < median_rank && seen + n >= median_rank) median = static_cast<double>(value);
-    seen += n;
-    if (seen >= p90_rank) return {median, static_cast<double>(value)};
-  }
-  return {median, static_cast<double>(counts.back().first)};
+  return static_cast<double>(sorted.back().first);
 }
 
 void MeasuresAccumulator::add(const pb::CaseFacts& f) {
@@ -317,12 +297,12 @@ pb::Measures MeasuresAccumulator::result() const {
     m.set_confirmed_root_cause_share(ratio(confirmed_, resolved_));
   }
   auto hours = [](double ms) { return round3(ms / kHourMs); };
-  const auto [first_median, first_p90] = median_and_p90(first_);
-  const auto [full_median, full_p90] = median_and_p90(full_);
-  m.set_first_resolution_median_h(hours(first_median));
-  m.set_first_resolution_p90_h(hours(first_p90));
-  m.set_full_resolution_median_h(hours(full_median));
-  m.set_full_resolution_p90_h(hours(full_p90));
+  std::sort(first_.begin(), first_.end());
+  std::sort(full_.begin(), full_.end());
+  m.set_first_resolution_median_h(hours(percentile(first_, 0.5)));
+  m.set_first_resolution_p90_h(hours(percentile(first_, 0.9)));
+  m.set_full_resolution_median_h(hours(percentile(full_, 0.5)));
+  m.set_full_resolution_p90_h(hours(percentile(full_, 0.9)));
   return m;
 }
 

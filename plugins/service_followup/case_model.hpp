@@ -69,6 +69,9 @@ pb::CaseFacts facts_of(const pb::Case& c);
 // Sums measures over cases one at a time (facts, or whole days of them), then reports them.
 // Memory grows with distinct resolution times, not with cases: exact times from facts, and
 // aggregates' times rounded to 3 significant figures of hours (round_resolution_ms).
+// (value, how many): a histogram.
+using Counts = std::vector<std::pair<std::int64_t, std::int64_t>>;
+
 class MeasuresAccumulator {
  public:
   void add(const pb::CaseFacts& f);
@@ -81,16 +84,13 @@ class MeasuresAccumulator {
                confirmed_ = 0;
   // (resolution ms, cases), unsorted: appending is cheaper than keeping a tree in order, and
   // result() sorts once.
-  using Counts = std::vector<std::pair<std::int64_t, std::int64_t>>;
-  // The median and the p90 of counts, sorting it once.
-  static std::pair<double, double> median_and_p90(Counts& counts);
-  mutable Counts first_, full_;  // result() sorts them in place
+  mutable Counts first_, full_;
 };
 
 // The measures of resolution over cases (already filtered to a scope and period).
 pb::Measures measures(const std::vector<pb::Case>& cases);
-// Nearest-rank percentile (p in 0..1) of a histogram value -> count; 0 for none.
-double percentile(const std::map<std::int64_t, std::int64_t>& histogram, double p);
+// Nearest-rank percentile (p in 0..1) of a histogram sorted by value; 0 for none.
+double percentile(const Counts& sorted, double p);
 
 // ms rounded to 3 significant figures of hours (2 h 0 min 15 s -> 2.00 h; 37.25 h -> 37.3 h).
 std::int64_t round_resolution_ms(std::int64_t ms);

@@ -35,14 +35,14 @@ std::string timed_key(std::string_view prefix, const pb::Case& c) {
 // every agent's buckets in its period: 52 a year each instead of 365).
 constexpr std::int64_t kTenantBucketMs = kDayMs;
 constexpr std::int64_t kAgentBucketMs = 7 * kDayMs;
+std::string bucket_key(std::string_view prefix, std::int64_t bucket) {
+  return fmt::format("{}{:08d}", prefix, bucket);
+}
 std::string tenant_bucket(std::int64_t opened_ms) {
-  return fmt::format("{}{:08d}", kAggAll, opened_ms / kTenantBucketMs);
+  return bucket_key(kAggAll, opened_ms / kTenantBucketMs);
 }
 std::string agent_bucket(const std::string& agent, std::int64_t opened_ms) {
-  return fmt::format("{}{}/{:08d}", kAggAgents, agent, opened_ms / kAgentBucketMs);
-}
-std::string day_key(std::string_view prefix, std::int64_t day) {
-  return fmt::format("{}{:08d}", prefix, day);
+  return bucket_key(agent_agg_prefix(agent), opened_ms / kAgentBucketMs);
 }
 
 // The opened time at the start of a timed key's suffix.
@@ -240,16 +240,16 @@ void CaseStore::add_period(MeasuresAccumulator& acc, const std::string& facts_pr
                            const std::string& agg_prefix, std::int64_t bucket_ms, std::int64_t from,
                            std::int64_t to) {
   const auto add_facts = [&](const pb::CaseFacts& f) { acc.add(f); };
-  // Whole buckets in [from, to): [first_day, end_day).
-  const std::int64_t first_day = (from + bucket_ms - 1) / bucket_ms;
-  const std::int64_t end_day = to ? to / bucket_ms : kNoEnd;
-  if (first_day >= end_day) {
+  // Whole buckets in [from, to): [first_bucket, end_bucket).
+  const std::int64_t first_bucket = (from + bucket_ms - 1) / bucket_ms;
+  const std::int64_t end_bucket = to ? to / bucket_ms : kNoEnd;
+  if (first_bucket >= end_bucket) {
     facts_between(facts_prefix, from, to, add_facts);
     return;
   }
-  if (from < first_day * bucket_ms)
-    facts_between(facts_prefix, from, first_day * bucket_ms, add_facts);
-  std::string after = first_day > 0 ? day_key(agg_prefix, first_day - 1) : std::string();
+  if (from < first_bucket * bucket_ms)
+    facts_between(facts_prefix, from, first_bucket * bucket_ms, add_facts);
+  std::string after = first_bucket > 0 ? bucket_key(agg_prefix, first_bucket - 1) : std::string();
   bool done = false;
   do {
     auto page = store_->scan(agg_prefix, after, kPage);
@@ -257,7 +257,7 @@ void CaseStore::add_period(MeasuresAccumulator& acc, const std::string& facts_pr
       std::int64_t day = 0;
       for (std::size_t i = agg_prefix.size(); i < item.key.size(); ++i)
         day = day * 10 + (item.key[i] - '0');
-      if (day >= end_day) {
+      if (day >= end_bucket) {
         done = true;
         break;
       }
@@ -265,8 +265,8 @@ void CaseStore::add_period(MeasuresAccumulator& acc, const std::string& facts_pr
     }
     after = page.next_after;
   } while (!done && !after.empty());
-  if (to && end_day * bucket_ms < to)
-    facts_between(facts_prefix, end_day * bucket_ms, to, add_facts);
+  if (to && end_bucket * bucket_ms < to)
+    facts_between(facts_prefix, end_bucket * bucket_ms, to, add_facts);
 }
 
 pb::Measures CaseStore::measures(const pb::MeasuresRequest& r) {

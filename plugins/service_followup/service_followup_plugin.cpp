@@ -615,8 +615,8 @@ class ServiceFollowup final : public coach::Plugin {
     auto page = store().scan("deferred/", "", 1);  // one import batch's cases per call
     StagedStore staged(ctx_->store());
     {
+      // Staging marks this as import work: consequences of history announce no past check-ins.
       Staging staging(*this, staged);
-      importing_ = true;  // consequences of history: no check-in events for past moments
       for (const auto& item : page.items) {
         WriteBatch done;
         done.erase(item.key);
@@ -631,9 +631,7 @@ class ServiceFollowup final : public coach::Plugin {
           if (!before) continue;
           auto c = *before;
           catch_up(c, now);
-          importing_ = false;
           schedule_follow_ups(c);
-          importing_ = true;
           if (c.SerializeAsString() != before->SerializeAsString()) save(*before, version, c);
         }
       }

@@ -348,8 +348,7 @@ class Importer {
     request.mutable_payload()->set_type_url(request_url_);
     request.mutable_payload()->set_value(encode(batch));
     client_.send_raw(request.SerializeAsString());
-    flight_.emplace(request.message_id(),
-                    Flight{std::move(batch), std::chrono::steady_clock::now()});
+    flight_.emplace(request.message_id(), std::move(batch));
   }
 
   // The request's bytes: the line itself, or each line as one element of the repeated field.
@@ -377,14 +376,14 @@ class Importer {
       // No reply in time: everything in flight is sent again (lines are idempotent).
       auto lost = std::move(flight_);
       flight_.clear();
-      for (auto& [id, f] : lost) retry(std::move(f.batch), "no reply within the timeout");
+      for (auto& [id, batch] : lost) retry(std::move(batch), "no reply within the timeout");
       return;
     }
     v1::Envelope reply;
     if (!reply.ParseFromString(*raw)) throw CallFailed("undecodable reply");
     auto it = flight_.find(reply.correlation_id());
     if (it == flight_.end()) return;  // a late reply to a batch already sent again
-    Batch batch = std::move(it->second.batch);
+    Batch batch = std::move(it->second);
     flight_.erase(it);
     if (reply.status().code() != v1::STATUS_CODE_OK) {
       const std::string why =
@@ -477,11 +476,6 @@ class Importer {
                  rate, secs, left);
   }
 
-  struct Flight {
-    Batch batch;
-    std::chrono::steady_clock::time_point sent;
-  };
-
   BusClient& client_;
   Options o_;
   RemoteTypes types_;
@@ -489,7 +483,7 @@ class Importer {
   std::string item_type_;  // empty: one request per line
   int field_number_ = 0;
   std::string request_url_;
-  std::map<std::string, Flight> flight_;
+  std::map<std::string, Batch> flight_;  // by request message id
   std::map<std::string, std::size_t> outcomes_;
   std::size_t total_ = 0, sent_ = 0, bad_ = 0, last_line_done_ = 0;
   std::chrono::steady_clock::time_point t0_, last_report_;

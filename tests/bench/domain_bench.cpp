@@ -23,6 +23,7 @@
 #include "coach/v1/service_followup.pb.h"
 #include "daemon_process.hpp"
 #include "envelope.hpp"
+#include "raw_sqlite.hpp"
 
 namespace {
 
@@ -106,35 +107,6 @@ std::size_t write_history(const std::string& path, int cases, std::int64_t end_m
   std::ofstream out(path);
   for (const auto& l : lines) out << l.json << '\n';
   return lines.size();
-}
-
-// The floor for importing rows lines: one row each, 500 per durable transaction (WAL, FULL).
-double raw_sqlite_rows_per_s(const std::string& db_path, std::size_t rows) {
-  sqlite3* db = nullptr;
-  sqlite3_open(db_path.c_str(), &db);
-  sqlite3_exec(db,
-               "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-               "CREATE TABLE t (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID",
-               nullptr, nullptr, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO t VALUES (?1, ?2)", -1, &stmt, nullptr);
-  const std::string value(300, 'v');
-  const auto t0 = Clock::now();
-  for (std::size_t i = 0; i < rows;) {
-    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-    for (std::size_t j = 0; j < 500 && i < rows; ++j, ++i) {
-      const std::string key = fmt::format("line/{:09d}", i);
-      sqlite3_bind_blob(stmt, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
-      sqlite3_bind_blob(stmt, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
-      sqlite3_step(stmt);
-      sqlite3_reset(stmt);
-    }
-    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-  }
-  const double rate = static_cast<double>(rows) / seconds_since(t0);
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return rate;
 }
 
 class Caller {
@@ -225,7 +197,9 @@ Figures run_size(int cases, int people, int reads, const std::string& coachctl) 
 
   const std::string history = d.dir().file("history.jsonl");
   f.lines = write_history(history, cases, now_ms() - 30 * kDayMs);
-  f.raw_rows_s = raw_sqlite_rows_per_s(d.dir().file("raw.db"), f.lines);
+  // The floor for importing that many lines: one row each, 500 per durable transaction.
+  f.raw_rows_s = coach::testing::raw_sqlite_rows_per_s(d.dir().file("raw.db"), f.lines,
+                                                       std::string(300, 'v'), 500);
   auto t0 = Clock::now();
   auto r = coach::testing::run_command({coachctl, "-e", d.request_endpoint(), "-t", "60000",
                                         "import", "service_followup", "ImportBatch", history});

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "daemon_process.hpp"
+#include "raw_sqlite.hpp"
 #include "store/plugin_store.hpp"
 #include "store/store_service.hpp"
 #include "store/store_tables.hpp"
@@ -31,32 +32,6 @@ using coach::core::StoreService;
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// One BEGIN / INSERT / COMMIT per row: what a store without group commit costs.
-double naive_sqlite_puts(const std::string& path, int ops, const std::string& value) {
-  sqlite3* db = nullptr;
-  sqlite3_open(path.c_str(), &db);
-  sqlite3_exec(db,
-               "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-               "CREATE TABLE IF NOT EXISTS t (k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID",
-               nullptr, nullptr, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO t VALUES (?1, ?2)", -1, &stmt, nullptr);
-  auto t0 = Clock::now();
-  for (int i = 0; i < ops; ++i) {
-    const std::string key = fmt::format("naive/{}", i);
-    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-    sqlite3_bind_blob(stmt, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(stmt, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
-    sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-  }
-  const double rate = ops / seconds_since(t0);
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return rate;
 }
 
 // threads writers (or readers) each doing ops_each operations; returns operations per second.
@@ -257,7 +232,9 @@ int main(int argc, char** argv) {
   std::printf("coach_store_bench: %d ops, %d in flight, %d-byte values, dir %s\n", ops, in_flight,
               value_bytes, dir.path().c_str());
 
-  const double naive = naive_sqlite_puts(dir.file("naive.db"), ops / 4, value);
+  // One BEGIN / INSERT / COMMIT per row: what a store without group commit costs.
+  const double naive = coach::testing::raw_sqlite_rows_per_s(
+      dir.file("naive.db"), static_cast<std::size_t>(ops / 4), value, 1);
   std::printf("baseline  raw SQLite, one durable transaction per insert: %8.0f puts/s\n", naive);
 
   std::vector<std::string> list;

@@ -30,6 +30,27 @@ inline Error not_found(const std::string& what) {
   return Error(v1::STATUS_CODE_NOT_FOUND, what + " not found");
 }
 
+// Runs fn and records its outcome in status: OK when it returns, the thrown Error's code, or
+// otherwise_code for any other exception. How the SDK keeps exceptions on the plugin's side of
+// the boundary.
+template <typename Fn>
+void capture_status(v1::Status& status, Fn&& fn,
+                    StatusCode otherwise_code = v1::STATUS_CODE_HANDLER_FAILED) noexcept {
+  try {
+    fn();
+    status.set_code(v1::STATUS_CODE_OK);
+  } catch (const Error& e) {
+    status.set_code(e.code());
+    status.set_message(e.what());
+  } catch (const std::exception& e) {
+    status.set_code(otherwise_code);
+    status.set_message(e.what());
+  } catch (...) {
+    status.set_code(otherwise_code);
+    status.set_message("unknown exception");
+  }
+}
+
 // Checks an id that becomes a segment of a store key ("person/<id>"): present, at most max_bytes,
 // no '/'. Throws INVALID_ARGUMENT naming field.
 inline void require_id(const std::string& field, const std::string& value,

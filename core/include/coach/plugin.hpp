@@ -243,23 +243,6 @@ class PluginContext {
   static void check(const v1::Status& status) {
     if (status.code() != v1::STATUS_CODE_OK) throw Error(status.code(), status.message());
   }
-  // Runs fn; OK when it returns, the thrown Error's code, or HANDLER_FAILED for anything else.
-  template <typename Fn>
-  static void capture_status(v1::Status& status, Fn&& fn) noexcept {
-    try {
-      fn();
-      status.set_code(v1::STATUS_CODE_OK);
-    } catch (const Error& e) {
-      status.set_code(e.code());
-      status.set_message(e.what());
-    } catch (const std::exception& e) {
-      status.set_code(v1::STATUS_CODE_HANDLER_FAILED);
-      status.set_message(e.what());
-    } catch (...) {
-      status.set_code(v1::STATUS_CODE_HANDLER_FAILED);
-      status.set_message("unknown exception");
-    }
-  }
   static void report_event_failure(const std::shared_ptr<spdlog::logger>& log,
                                    std::string_view topic, const char* what) {
     if (log) log->error("event {}: subscriber failed: {}", topic, what);

@@ -73,8 +73,6 @@ class StagedStore final : public Store {
     return applied;
   }
 
-  std::size_t staged_writes() const { return kept_.size() + unit_.size(); }
-
   v1::Status read_value(std::string_view key, std::optional<StoredValue>& out) noexcept override {
     return guarded([&] {
       out.reset();
@@ -207,15 +205,7 @@ class StagedStore final : public Store {
   template <typename Fn>
   static v1::Status guarded(Fn&& fn) noexcept {
     v1::Status status;
-    try {
-      fn();
-    } catch (const Error& e) {
-      status.set_code(e.code());
-      status.set_message(e.what());
-    } catch (const std::exception& e) {
-      status.set_code(v1::STATUS_CODE_INTERNAL);
-      status.set_message(e.what());
-    }
+    capture_status(status, std::forward<Fn>(fn), v1::STATUS_CODE_INTERNAL);
     return status;
   }
 

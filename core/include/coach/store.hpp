@@ -79,7 +79,7 @@ class WriteBatch {
       ops_.back().expires_ms = expires_ms;
     return *this;
   }
-  std::size_t size() const { return ops_.size(); }
+
   const std::vector<WriteOp>& ops() const { return ops_; }
   bool empty() const { return ops_.empty(); }
 

@@ -132,7 +132,7 @@ TEST(CaseModel, MeasuresOfResolution) {
   EXPECT_DOUBLE_EQ(m.first_resolution_median_h(), 5.0);   // 1..10 h, nearest rank
   EXPECT_DOUBLE_EQ(m.first_resolution_p90_h(), 9.0);
   EXPECT_DOUBLE_EQ(m.full_resolution_p90_h(), 10.0);  // c1's last solve at 30 h is the max
-  EXPECT_DOUBLE_EQ(percentile(std::map<std::int64_t, std::int64_t>{}, 0.5), 0.0);
+  EXPECT_DOUBLE_EQ(percentile(Counts{}, 0.5), 0.0);
 }
 
 TEST(CaseModel, DailyAggregatesGiveTheSameMeasuresToThreeSignificantFigures) {
