@@ -8,5 +8,5 @@ configure_package_config_file(cmake/coachConfig.cmake.in ${PROJECT_BINARY_DIR}/c
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/coachConfigVersion.cmake
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/coachConfig.cmake ${PROJECT_BINARY_DIR}/coachConfigVersion.cmake
-              cmake/CoachPlugin.cmake
+              cmake/CoachPlugin.cmake cmake/CoachEmbedBinary.cmake
         DESTINATION ${COACH_INSTALL_CMAKEDIR})

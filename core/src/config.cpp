@@ -111,16 +111,22 @@ class ConfigReader {
     return path.empty() ? key : path + "." + key;
   }
 
-  // Flattens a plugin's free-form section into dotted keys.
-  void flatten(const YAML::Node& node, const std::string& prefix,
-               std::map<std::string, std::string>& out) const {
+  // Flattens a plugin's free-form section into dotted keys, with the line each came from.
+  void flatten(const YAML::Node& node, const std::string& prefix, int line,
+               std::map<std::string, std::string>& out, std::map<std::string, int>& lines) const {
     if (node.IsMap()) {
-      for (const auto& kv : node) flatten(kv.second, join(prefix, kv.first.as<std::string>()), out);
+      for (const auto& kv : node) {
+        flatten(kv.second, join(prefix, kv.first.as<std::string>()), kv.first.Mark().line + 1, out,
+                lines);
+      }
     } else if (node.IsSequence()) {
-      for (std::size_t i = 0; i < node.size(); ++i)
-        flatten(node[i], join(prefix, std::to_string(i)), out);
+      for (std::size_t i = 0; i < node.size(); ++i) {
+        const int item_line = node[i].Mark().line >= 0 ? node[i].Mark().line + 1 : line;
+        flatten(node[i], join(prefix, std::to_string(i)), item_line, out, lines);
+      }
     } else if (node.IsScalar()) {
       out[prefix] = node.Scalar();
+      lines[prefix] = line;
     }
   }
 
@@ -320,8 +326,7 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
         }
         if (auto section = body["config"]; section && !section.IsNull()) {
           r.require_map(section, path + ".config");
-          for (const auto& c : section) pc.top_keys.push_back(c.first.as<std::string>());
-          r.flatten(section, "", pc.values);
+          r.flatten(section, "", pc.line, pc.values, pc.lines);
         }
       }
       if (pc.library.empty()) pc.library = pc.name + ".so";

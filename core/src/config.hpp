@@ -53,7 +53,7 @@ struct PluginConfig {
   std::string library;                        // file name looked up in plugin_dirs, or a path
   std::uint32_t request_timeout_ms = 0;       // 0: bus.request_timeout_ms
   std::map<std::string, std::string> values;  // the config: section, flattened
-  std::vector<std::string> top_keys;          // keys at the top of the config: section
+  std::map<std::string, int> lines;           // the line of each of values
   int line = 0;
 };
 

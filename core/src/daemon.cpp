@@ -23,10 +23,22 @@ constexpr const char* kBackendEndpoint = "inproc://coachd.plugins";
 // beyond it ZeroMQ drops the connection before buffering the frame (memory protection).
 constexpr std::uint64_t kHardFrameFactor = 4;
 
+// Adds file and what it imports, dependencies first. A file the plugin shipped with its comments
+// (with_comments) is copied from there, so clients can show them.
 void add_file(const google::protobuf::FileDescriptor* file,
-              google::protobuf::FileDescriptorSet& set, std::set<std::string>& seen) {
+              google::protobuf::FileDescriptorSet& set, std::set<std::string>& seen,
+              const google::protobuf::FileDescriptorSet* with_comments = nullptr) {
   if (!seen.insert(file->name()).second) return;
-  for (int i = 0; i < file->dependency_count(); ++i) add_file(file->dependency(i), set, seen);
+  for (int i = 0; i < file->dependency_count(); ++i)
+    add_file(file->dependency(i), set, seen, with_comments);
+  if (with_comments) {
+    for (const auto& f : with_comments->file()) {
+      if (f.name() == file->name() && f.has_source_code_info()) {
+        *set.add_file() = f;
+        return;
+      }
+    }
+  }
   file->CopyTo(set.add_file());
 }
 
@@ -96,17 +108,12 @@ void Daemon::register_admin_route() {
   admin.state = RouteState::kRunning;
   admin.version = PROJECT_VERSION;
   admin.description = "the daemon itself: health, plugin list, message descriptors";
-  admin.methods["Health"] = {v1::HealthRequest::descriptor(), v1::HealthReply::descriptor()};
-  admin.methods["ListPlugins"] = {v1::ListPluginsRequest::descriptor(),
-                                  v1::ListPluginsReply::descriptor()};
-  admin.methods["GetDescriptors"] = {v1::GetDescriptorsRequest::descriptor(),
-                                     v1::GetDescriptorsReply::descriptor()};
-  admin.methods["StoreStats"] = {v1::StoreStatsRequest::descriptor(),
-                                 v1::StoreStatsReply::descriptor()};
-  admin.methods["ListSchedule"] = {v1::ListScheduleRequest::descriptor(),
-                                   v1::ListScheduleReply::descriptor()};
-  admin.methods["AdvanceClock"] = {v1::AdvanceClockRequest::descriptor(),
-                                   v1::AdvanceClockReply::descriptor()};
+  const auto* service = v1::HealthRequest::descriptor()->file()->FindServiceByName("Coachd");
+  admin.proto_service = service->full_name();
+  for (int i = 0; i < service->method_count(); ++i) {
+    const auto* m = service->method(i);
+    admin.methods[m->name()] = {m->input_type(), m->output_type()};
+  }
 }
 
 void Daemon::start_plugin(const PluginConfig& pc) {
@@ -170,6 +177,8 @@ void Daemon::start_plugin(const PluginConfig& pc) {
     return;
   }
   route.methods = runner->methods();
+  route.proto_service = library.service;
+  route.descriptor_set = library.descriptor_set;
   route.subscriptions = runner->subscriptions();
   route.state = RouteState::kStarting;  // until its hello arrives on the backend socket
   runners_[pc.name] = std::move(runner);
@@ -827,9 +836,19 @@ void Daemon::serve_admin(ClientRequest& request, const v1::Envelope& envelope) {
     for (const auto& [name, route] : router_.routes()) {
       if (!req.service().empty() && name != req.service()) continue;
       found = true;
+      google::protobuf::FileDescriptorSet shipped;
+      const bool has_comments =
+          !route.descriptor_set.empty() && shipped.ParseFromString(route.descriptor_set);
+      const auto* comments = has_comments ? &shipped : nullptr;
+      if (!route.proto_service.empty()) {
+        (*out.mutable_services())[name] = route.proto_service;
+        if (const auto* svc = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+                route.proto_service))
+          add_file(svc->file(), *out.mutable_files(), seen, comments);
+      }
       for (const auto& [m, types] : route.methods) {
-        add_file(types.request_type->file(), *out.mutable_files(), seen);
-        add_file(types.response_type->file(), *out.mutable_files(), seen);
+        add_file(types.request_type->file(), *out.mutable_files(), seen, comments);
+        add_file(types.response_type->file(), *out.mutable_files(), seen, comments);
         auto* mi = out.add_methods();
         mi->set_name(name + "/" + m);
         mi->set_request_type(types.request_type->full_name());

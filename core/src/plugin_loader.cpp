@@ -3,6 +3,8 @@
 
 #include "names.hpp"
 
+#include "coach/detail/config_schema.hpp"
+
 #include <fmt/format.h>
 #include <boost/dll/shared_library_load_mode.hpp>
 
@@ -28,7 +30,8 @@ std::string PluginLoader::resolve(const PluginConfig& config,
   return {};
 }
 
-void PluginLoader::check_manifest(const PluginManifest& m, const PluginConfig& config) {
+std::map<std::string, std::string> PluginLoader::check_manifest(const PluginManifest& m,
+                                                                const PluginConfig& config) {
   if (m.name == nullptr || !is_plugin_name(m.name)) {
     throw LoadError("manifest name is missing or not [a-z][a-z0-9_]*");
   }
@@ -37,18 +40,13 @@ void PluginLoader::check_manifest(const PluginManifest& m, const PluginConfig& c
     throw LoadError(fmt::format("library declares plugin '{}' but the config entry is '{}'", m.name,
                                 config.name));
   }
-  for (const auto& key : config.top_keys) {
-    bool known = false;
-    for (auto k = m.config_keys; k && *k; ++k) known = known || key == *k;
-    if (!known) {
-      std::string accepted;
-      for (auto k = m.config_keys; k && *k; ++k)
-        accepted += (accepted.empty() ? "" : ", ") + std::string(*k);
-      throw LoadError(
-          fmt::format("config key plugins.{}.config.{} (line {}) is unknown to the plugin; "
-                      "it accepts: {}",
-                      config.name, key, config.line, accepted.empty() ? "no keys" : accepted));
-    }
+  for (auto k = m.config; k && k->path; ++k) {
+    if (*k->path == '\0') throw LoadError("config schema has a key with an empty path");
+  }
+  try {
+    return detail::apply_config_schema(m.config, config.name, config.values, config.lines);
+  } catch (const Error& e) {
+    throw LoadError(e.what());
   }
 }
 
@@ -106,15 +104,21 @@ PluginLibrary PluginLoader::load(const PluginConfig& config, const std::vector<s
     throw LoadError(fmt::format("manifest declares ABI version {}, expected {}",
                                 manifest->abi_version, kAbiVersion));
   }
-  check_manifest(*manifest, config);
+  auto values = check_manifest(*manifest, config);
 
   PluginLibrary out;
   out.path = path;
   out.name = manifest->name;
   out.version = manifest->version;
   out.description = manifest->description ? manifest->description : "";
-  for (auto k = manifest->config_keys; k && *k; ++k) out.config_keys.emplace_back(*k);
-  out.create = &lib.get_alias<PluginInstance*() noexcept>("coach_plugin_create");
+  out.service = manifest->service ? manifest->service : "";
+  if (manifest->descriptor_set && manifest->descriptor_set_size) {
+    out.descriptor_set.assign(reinterpret_cast<const char*>(manifest->descriptor_set),
+                              manifest->descriptor_set_size);
+  }
+  for (auto k = manifest->config; k && k->path; ++k) out.config_schema.push_back(*k);
+  out.config = std::move(values);
+  out.create = &lib.get_alias<detail::PluginInstance*() noexcept>("coach_plugin_create");
   return out;
 }
 

@@ -14,7 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "coach/plugin.hpp"
+#include "coach/abi.hpp"
+#include "coach/detail/host.hpp"
 #include "config.hpp"
 
 namespace coach::core {
@@ -30,8 +31,14 @@ struct PluginLibrary {
   std::string name;
   std::string version;
   std::string description;
-  std::vector<std::string> config_keys;
-  PluginInstance* (*create)() noexcept = nullptr;
+  // The rpc service it serves ("" when none) and its .proto files with their comments.
+  std::string service;
+  std::string descriptor_set;
+  // The config schema; its strings live in the library, which stays loaded (see above).
+  std::vector<ConfigKey> config_schema;
+  // The plugin's config section checked against the schema, defaults filled in.
+  std::map<std::string, std::string> config;
+  detail::PluginInstance* (*create)() noexcept = nullptr;
 };
 
 class PluginLoader {
@@ -43,8 +50,10 @@ class PluginLoader {
   // Where config.library resolves to, or empty when it is in none of dirs.
   static std::string resolve(const PluginConfig& config, const std::vector<std::string>& dirs);
 
-  // Checks the manifest's fields and the plugin's config section against it. Throws LoadError.
-  static void check_manifest(const PluginManifest& manifest, const PluginConfig& config);
+  // Checks the manifest's fields and the plugin's config section against its schema; returns the
+  // section with defaults filled in. Throws LoadError.
+  static std::map<std::string, std::string> check_manifest(const PluginManifest& manifest,
+                                                           const PluginConfig& config);
 
  private:
   // Keyed by canonical path; never erased (see the file comment).

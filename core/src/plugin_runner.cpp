@@ -9,6 +9,7 @@
 #include <future>
 #include <set>
 
+#include "coach/plugin.hpp"
 #include "envelope.hpp"
 #include "logging.hpp"
 #include "names.hpp"
@@ -21,11 +22,12 @@ namespace coach::core {
 namespace {
 
 // The daemon's side of PluginContext. Lives in the plugin thread's State; used only there.
-class ContextImpl final : public PluginContext {
+class ContextImpl final : public detail::HostContext {
  public:
   ContextImpl(std::string name, ConfigSection config, std::string default_tenant,
               const PluginRunner::Options& options)
-      : name_(std::move(name)),
+      : service_name_(options.library.service),
+        name_(std::move(name)),
         config_(std::move(config)),
         logger_(make_logger(name_)),
         default_tenant_(std::move(default_tenant)),
@@ -37,15 +39,21 @@ class ContextImpl final : public PluginContext {
         on_scheduled_(options.on_scheduled),
         store_(*options.store, name_, &tenant_, &deadline_) {}
 
-  v1::Status serve_binding(std::string_view method, MethodBinding binding) noexcept override {
+  v1::Status serve_binding(detail::MethodBinding binding) noexcept override {
     if (!in_start_) return error(v1::STATUS_CODE_FAILED_PRECONDITION, "serve() only in start()");
-    std::string m(method);
+    if (!binding.handler || !binding.method) {
+      return error(v1::STATUS_CODE_INVALID_ARGUMENT, "a method binding without handler or rpc");
+    }
+    std::string m = binding.method->name();
+    if (binding.method->service()->full_name() != service_name_) {
+      return error(v1::STATUS_CODE_INVALID_ARGUMENT,
+                   "plugin " + name_ + " serves " + binding.method->full_name() +
+                       ", which is not an rpc of its service " +
+                       (service_name_.empty() ? "(none declared)" : service_name_));
+    }
     if (!is_method_name(m)) {
       return error(v1::STATUS_CODE_INVALID_ARGUMENT,
                    "method name '" + m + "' is not [A-Za-z][A-Za-z0-9_]*");
-    }
-    if (!binding.handler || !binding.request_type || !binding.response_type) {
-      return error(v1::STATUS_CODE_INVALID_ARGUMENT, "method '" + m + "' has no handler or types");
     }
     if (!methods_.emplace(m, std::move(binding)).second) {
       return error(v1::STATUS_CODE_INVALID_ARGUMENT, "method '" + m + "' served twice");
@@ -86,7 +94,8 @@ class ContextImpl final : public PluginContext {
     }
   }
 
-  v1::Status subscribe_events(std::string_view prefix, EventHandler handler) noexcept override {
+  v1::Status subscribe_events(std::string_view prefix,
+                              detail::EventHandler handler) noexcept override {
     if (!in_start_)
       return error(v1::STATUS_CODE_FAILED_PRECONDITION, "subscribe() only in start()");
     if (!handler) return error(v1::STATUS_CODE_INVALID_ARGUMENT, "subscribe() without a handler");
@@ -133,7 +142,8 @@ class ContextImpl final : public PluginContext {
     });
   }
 
-  v1::Status handle_due_binding(std::string_view prefix, DueHandler handler) noexcept override {
+  v1::Status handle_due_binding(std::string_view prefix,
+                                detail::DueHandler handler) noexcept override {
     if (!in_start_) return error(v1::STATUS_CODE_FAILED_PRECONDITION, "on_due() only in start()");
     if (!handler) return error(v1::STATUS_CODE_INVALID_ARGUMENT, "on_due() without a handler");
     due_handlers_.emplace_back(std::string(prefix), std::move(handler));
@@ -145,9 +155,10 @@ class ContextImpl final : public PluginContext {
   std::string_view name() const noexcept override { return name_; }
 
   // Runner-side access.
-  std::map<std::string, MethodBinding, std::less<>> methods_;
-  std::vector<std::pair<std::string, EventHandler>> subscriptions_;
-  std::vector<std::pair<std::string, DueHandler>> due_handlers_;
+  std::map<std::string, detail::MethodBinding, std::less<>> methods_;
+  std::vector<std::pair<std::string, detail::EventHandler>> subscriptions_;
+  std::vector<std::pair<std::string, detail::DueHandler>> due_handlers_;
+  // The rpc service the manifest declares: every method must be one of its rpcs.
   bool in_start_ = false;
   std::thread::id thread_;
   zmq::socket_t* socket_ = nullptr;
@@ -178,6 +189,10 @@ class ContextImpl final : public PluginContext {
     return s;
   }
 
+ public:
+  std::string service_name_;
+
+ private:
   std::string name_;
   ConfigSection config_;
   std::shared_ptr<spdlog::logger> logger_;
@@ -204,7 +219,7 @@ struct PluginRunner::State {
 
   explicit State(Options opts)
       : options(std::move(opts)),
-        context(options.library.name, ConfigSection(options.library.name, options.config.values),
+        context(options.library.name, ConfigSection(options.library.name, options.library.config),
                 options.default_tenant, options),
         log(make_logger("runner")) {}
 
@@ -219,7 +234,7 @@ struct PluginRunner::State {
 
 void PluginRunner::State::run() {
   const std::string& name = options.library.name;
-  std::unique_ptr<PluginInstance> instance;
+  std::unique_ptr<detail::PluginInstance> instance;
   try {
     zmq::socket_t socket(*options.zmq, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::routing_id, name);
@@ -239,7 +254,18 @@ void PluginRunner::State::run() {
       context.in_start_ = true;
       ok = instance->start(context, error);
       context.in_start_ = false;
-      if (!ok) error = "start failed: " + error;
+      if (!ok) {
+        error = "start failed: " + error;
+      } else {
+        std::set<std::string, std::less<>> served;
+        for (const auto& [method, binding] : context.methods_) served.insert(method);
+        error = detail::unserved_rpcs(context.service_name_.c_str(), name, served);
+        if (!error.empty()) {
+          ok = false;
+          std::string ignored;
+          instance->stop(ignored);
+        }
+      }
     }
     if (!ok) {
       context.methods_.clear();
@@ -405,7 +431,7 @@ void PluginRunner::State::deliver_due(zmq::socket_t& socket, std::vector<zmq::me
     std::from_chars(tail.data(), tail.data() + space, due.attempt);
     if (space != std::string_view::npos)
       std::from_chars(tail.data() + space + 1, tail.data() + tail.size(), due.due_ms);
-    DueHandler* handler = nullptr;
+    detail::DueHandler* handler = nullptr;
     for (auto& [prefix, h] : context.due_handlers_) {
       if (env.topic().rfind(prefix, 0) == 0) {
         handler = &h;
@@ -464,7 +490,7 @@ std::string PluginRunner::start(std::chrono::milliseconds timeout) {
 std::map<std::string, MethodRoute, std::less<>> PluginRunner::methods() const {
   std::map<std::string, MethodRoute, std::less<>> out;
   for (const auto& [name, binding] : state_->context.methods_) {
-    out.emplace(name, MethodRoute{binding.request_type, binding.response_type});
+    out.emplace(name, MethodRoute{binding.method->input_type(), binding.method->output_type()});
   }
   return out;
 }

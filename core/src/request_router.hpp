@@ -35,6 +35,10 @@ struct Route {
   std::string description;
   std::uint32_t timeout_ms = 0;
   std::map<std::string, MethodRoute, std::less<>> methods;
+  // The protobuf service the methods are the rpcs of, and the plugin's own copy of its .proto
+  // files with comments (a serialized FileDescriptorSet; empty when it has none).
+  std::string proto_service;
+  std::string descriptor_set;
   std::vector<std::string> subscriptions;
   std::uint64_t requests_total = 0;
   std::uint64_t events_dropped = 0;

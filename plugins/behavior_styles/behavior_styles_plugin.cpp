@@ -19,13 +19,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "behavior_styles_data.hpp"
 #include "people_registry.hpp"
 #include "style_model.hpp"
 
 namespace coach::behavior_styles {
-
-extern const char* const kBuiltinInstrumentJson;
-extern const char* const kBuiltinGuidanceJson;
 
 namespace {
 
@@ -34,13 +32,31 @@ constexpr int kMaxObservationsKept = 60;
 class BehaviorStyles final : public coach::Plugin {
  public:
   static const coach::PluginManifest& manifest() {
-    static const char* const keys[] = {"names", "instrument_file", "guidance_file",
-                                       "tentative_below", nullptr};
+    static const coach::ConfigKey config[] = {
+        {.path = "tentative_below",
+         .type = ConfigType::kNumber,
+         .default_value = "0.6",
+         .description = "customer estimates below this confidence are marked tentative",
+         .min = 0,
+         .max = 1},
+        {.path = "instrument_file",
+         .description = "a JSON questionnaire replacing the built-in one"},
+        {.path = "guidance_file", .description = "JSON guidance texts replacing the built-in ones"},
+        {.path = "names.tells_controls", .default_value = "Driver", .description = "quadrant name"},
+        {.path = "names.tells_emotes",
+         .default_value = "Expressive",
+         .description = "quadrant name"},
+        {.path = "names.asks_emotes", .default_value = "Amiable", .description = "quadrant name"},
+        {.path = "names.asks_controls",
+         .default_value = "Analytical",
+         .description = "quadrant name"},
+        {}};
     static const coach::PluginManifest m{
         .name = "behavior_styles",
         .version = "1.0.0",
         .description = "Behavior styles: assessment, customer style, adaptation guidance",
-        .config_keys = keys,
+        .service = "coach.v1.behavior_styles.BehaviorStyles",
+        .config = config,
     };
     return m;
   }
@@ -48,49 +64,40 @@ class BehaviorStyles final : public coach::Plugin {
   void start(coach::PluginContext& ctx) override {
     ctx_ = &ctx;
     load_config(ctx.config());
-    ctx.serve<pb::GetInstrumentRequest, pb::Instrument>(
-        "GetInstrument", [this](const pb::GetInstrumentRequest&) { return instrument(); });
-    ctx.serve<pb::SetInstrumentRequest, pb::SetInstrumentReply>(
-        "SetInstrument", [this](const pb::SetInstrumentRequest& r) { return set_instrument(r); });
-    ctx.serve<pb::RegisterPersonRequest, pb::Person>(
-        "RegisterPerson",
-        [this](const pb::RegisterPersonRequest& r) { return register_person(r); });
-    ctx.serve<pb::SubmitAssessmentRequest, pb::SubmitAssessmentReply>(
-        "SubmitAssessment", [this](const pb::SubmitAssessmentRequest& r) { return submit(r); });
-    ctx.serve<pb::GetProfileRequest, pb::Profile>("GetProfile",
-                                                  [this](const pb::GetProfileRequest& r) {
-                                                    require_id("person_id", r.person_id());
-                                                    return profile(person(r.person_id()));
-                                                  });
-    ctx.serve<pb::RecordObservationsRequest, pb::CustomerStyle>(
-        "RecordObservations",
-        [this](const pb::RecordObservationsRequest& r) { return observe(r); });
-    ctx.serve<pb::GetCustomerStyleRequest, pb::CustomerStyle>(
-        "GetCustomerStyle", [this](const pb::GetCustomerStyleRequest& r) {
-          require_id("account_id", r.account_id());
-          return customer_style(r.account_id());
-        });
-    ctx.serve<pb::GetGuidanceRequest, pb::Guidance>(
-        "GetGuidance", [this](const pb::GetGuidanceRequest& r) { return guidance(r); });
-    ctx.serve<pb::GetTeamMapRequest, pb::TeamMap>(
-        "GetTeamMap", [this](const pb::GetTeamMapRequest& r) { return team_map(r); });
+    ctx.serve("GetInstrument", [this](const pb::GetInstrumentRequest&) { return instrument(); });
+    ctx.serve("SetInstrument",
+              [this](const pb::SetInstrumentRequest& r) { return set_instrument(r); });
+    ctx.serve("RegisterPerson",
+              [this](const pb::RegisterPersonRequest& r) { return register_person(r); });
+    ctx.serve("SubmitAssessment",
+              [this](const pb::SubmitAssessmentRequest& r) { return submit(r); });
+    ctx.serve("GetProfile", [this](const pb::GetProfileRequest& r) {
+      require_id("person_id", r.person_id());
+      return profile(person(r.person_id()));
+    });
+    ctx.serve("RecordObservations",
+              [this](const pb::RecordObservationsRequest& r) { return observe(r); });
+    ctx.serve("GetCustomerStyle", [this](const pb::GetCustomerStyleRequest& r) {
+      require_id("account_id", r.account_id());
+      return customer_style(r.account_id());
+    });
+    ctx.serve("GetGuidance", [this](const pb::GetGuidanceRequest& r) { return guidance(r); });
+    ctx.serve("GetTeamMap", [this](const pb::GetTeamMapRequest& r) { return team_map(r); });
   }
 
  private:
   void load_config(const ConfigSection& config) {
     const char* keys[] = {"tells_controls", "tells_emotes", "asks_emotes", "asks_controls"};
     for (std::size_t i = 0; i < 4; ++i) {
-      names_[i] = config.get_string(std::string("names.") + keys[i], kDefaultVocabulary[i]);
+      names_[i] = config.get_string(std::string("names.") + keys[i]);
       if (names_[i].empty()) throw invalid_argument(std::string("names.") + keys[i], "empty");
     }
-    tentative_below_ = config.get_double("tentative_below", 0.6);
-    if (tentative_below_ < 0 || tentative_below_ > 1)
-      throw invalid_argument("tentative_below", "must be between 0 and 1");
-    configured_instrument_ = load_data_file<pb::Instrument>(
-        config.get_string("instrument_file", ""), kBuiltinInstrumentJson, "instrument");
+    tentative_below_ = config.get_double("tentative_below");
+    configured_instrument_ = load_data_file<pb::Instrument>(config.get_string("instrument_file"),
+                                                            kInstrumentJson, "instrument");
     validate_instrument(configured_instrument_);
-    book_ = load_data_file<pb::GuidanceBook>(config.get_string("guidance_file", ""),
-                                             kBuiltinGuidanceJson, "guidance");
+    book_ = load_data_file<pb::GuidanceBook>(config.get_string("guidance_file"), kGuidanceJson,
+                                             "guidance");
     validate_book(book_);
   }
 

@@ -22,13 +22,11 @@
 #include <map>
 #include <sstream>
 
+#include "motivation_keys_data.hpp"
 #include "motivation_model.hpp"
 #include "people_registry.hpp"
 
 namespace coach::motivation_keys {
-
-extern const char* const kBuiltinQuestionnaireJson;
-extern const char* const kBuiltinPromptsJson;
 
 namespace {
 
@@ -66,15 +64,72 @@ std::map<std::string, std::string> string_fields(const google::protobuf::Any& an
 class MotivationKeys final : public coach::Plugin {
  public:
   static const coach::PluginManifest& manifest() {
-    static const char* const keys[] = {
-        "questionnaire_file", "prompts_file",  "trend_window",      "trust_drop_threshold",
-        "uneven_spread",      "crisis_window", "crisis_min_change", "self_orientation_climb",
-        "plateau_periods",    "plateau_band",  "history_kept",      nullptr};
+    static const coach::ConfigKey config[] = {
+        {.path = "trend_window",
+         .type = ConfigType::kInt,
+         .default_value = "3",
+         .description = "pulses in the moving average",
+         .min = 1,
+         .max = 52},
+        {.path = "trust_drop_threshold",
+         .type = ConfigType::kNumber,
+         .default_value = "1.0",
+         .description = "a fall of T by this much publishes motivation_keys.trust_dropped",
+         .min = 0.01,
+         .max = 10},
+        {.path = "uneven_spread",
+         .type = ConfigType::kNumber,
+         .default_value = "2.0",
+         .description = "spread of C, R, I, (11 - S) that marks an uneven trust profile",
+         .min = 0.01,
+         .max = 10},
+        {.path = "crisis_window",
+         .type = ConfigType::kInt,
+         .default_value = "3",
+         .description = "pulses (and ratings) compared for crisis_push_risk",
+         .min = 2,
+         .max = 52},
+        {.path = "crisis_min_change",
+         .type = ConfigType::kNumber,
+         .default_value = "0.5",
+         .description = "how far Perform must rise and Engage/Enjoy fall",
+         .min = 0.01,
+         .max = 10},
+        {.path = "self_orientation_climb",
+         .type = ConfigType::kNumber,
+         .default_value = "1.0",
+         .description = "how far S must climb across crisis_window ratings",
+         .min = 0,
+         .max = 10},
+        {.path = "plateau_periods",
+         .type = ConfigType::kInt,
+         .default_value = "4",
+         .description = "periods of an unchanged target looked at",
+         .min = 2,
+         .max = 52},
+        {.path = "plateau_band",
+         .type = ConfigType::kNumber,
+         .default_value = "0.05",
+         .description = "attainment within this share of the target counts as settled",
+         .min = 0,
+         .max = 1},
+        {.path = "history_kept",
+         .type = ConfigType::kInt,
+         .default_value = "52",
+         .description = "pulses per person, ratings and signals per relationship, periods kept",
+         .min = 2,
+         .max = 1000},
+        {.path = "questionnaire_file",
+         .description = "a JSON pulse questionnaire replacing the built-in one"},
+        {.path = "prompts_file",
+         .description = "JSON coaching questions replacing the built-in ones"},
+        {}};
     static const coach::PluginManifest m{
         .name = "motivation_keys",
         .version = "1.0.0",
         .description = "Engage, Empower, Perform, Enjoy pulses and the Trust Equation",
-        .config_keys = keys,
+        .service = "coach.v1.motivation_keys.MotivationKeys",
+        .config = config,
     };
     return m;
   }
@@ -82,26 +137,20 @@ class MotivationKeys final : public coach::Plugin {
   void start(coach::PluginContext& ctx) override {
     ctx_ = &ctx;
     load_config(ctx.config());
-    ctx.serve<pb::GetQuestionnaireRequest, pb::Questionnaire>(
-        "GetQuestionnaire", [this](const pb::GetQuestionnaireRequest&) { return questionnaire_; });
-    ctx.serve<pb::RegisterPersonRequest, pb::Person>(
-        "RegisterPerson",
-        [this](const pb::RegisterPersonRequest& r) { return register_person(r); });
-    ctx.serve<pb::RecordPulseRequest, pb::Pulse>(
-        "RecordPulse", [this](const pb::RecordPulseRequest& r) { return record_pulse(r); });
-    ctx.serve<pb::GetPulseHistoryRequest, pb::PulseHistory>(
-        "GetPulseHistory", [this](const pb::GetPulseHistoryRequest& r) { return history(r); });
-    ctx.serve<pb::GetTeamViewRequest, pb::TeamView>(
-        "GetTeamView", [this](const pb::GetTeamViewRequest& r) { return team_view(r); });
-    ctx.serve<pb::GetCoachingPromptsRequest, pb::CoachingPrompts>(
-        "GetCoachingPrompts",
-        [this](const pb::GetCoachingPromptsRequest& r) { return prompts(r); });
-    ctx.serve<pb::RateTrustRequest, pb::TrustAssessment>(
-        "RateTrust", [this](const pb::RateTrustRequest& r) { return rate_trust(r); });
-    ctx.serve<pb::GetTrustRequest, pb::TrustHistory>(
-        "GetTrust", [this](const pb::GetTrustRequest& r) { return trust(r); });
-    ctx.serve<pb::RecordAttainmentRequest, pb::PlateauStatus>(
-        "RecordAttainment", [this](const pb::RecordAttainmentRequest& r) { return attainment(r); });
+    ctx.serve("GetQuestionnaire",
+              [this](const pb::GetQuestionnaireRequest&) { return questionnaire_; });
+    ctx.serve("RegisterPerson",
+              [this](const pb::RegisterPersonRequest& r) { return register_person(r); });
+    ctx.serve("RecordPulse", [this](const pb::RecordPulseRequest& r) { return record_pulse(r); });
+    ctx.serve("GetPulseHistory",
+              [this](const pb::GetPulseHistoryRequest& r) { return history(r); });
+    ctx.serve("GetTeamView", [this](const pb::GetTeamViewRequest& r) { return team_view(r); });
+    ctx.serve("GetCoachingPrompts",
+              [this](const pb::GetCoachingPromptsRequest& r) { return prompts(r); });
+    ctx.serve("RateTrust", [this](const pb::RateTrustRequest& r) { return rate_trust(r); });
+    ctx.serve("GetTrust", [this](const pb::GetTrustRequest& r) { return trust(r); });
+    ctx.serve("RecordAttainment",
+              [this](const pb::RecordAttainmentRequest& r) { return attainment(r); });
     // Customer service after the sale: a reopened case or a repeat contact is a reliability
     // signal on the account's relationships. Nothing arrives when service_followup is not loaded.
     ctx.subscribe("service_followup.", [this](const coach::Event& e) { on_service_event(e); });
@@ -109,30 +158,22 @@ class MotivationKeys final : public coach::Plugin {
 
  private:
   void load_config(const ConfigSection& c) {
-    trend_window_ = static_cast<int>(c.get_int("trend_window", 3));
-    trust_drop_ = c.get_double("trust_drop_threshold", 1.0);
-    uneven_spread_ = c.get_double("uneven_spread", 2.0);
-    crisis_window_ = static_cast<int>(c.get_int("crisis_window", 3));
-    crisis_min_change_ = c.get_double("crisis_min_change", 0.5);
-    so_climb_ = c.get_double("self_orientation_climb", 1.0);
-    plateau_periods_ = static_cast<int>(c.get_int("plateau_periods", 4));
-    plateau_band_ = c.get_double("plateau_band", 0.05);
-    history_kept_ = static_cast<int>(c.get_int("history_kept", 52));
-    if (trend_window_ < 1) throw invalid_argument("trend_window", "at least 1");
-    if (crisis_window_ < 2) throw invalid_argument("crisis_window", "at least 2");
-    if (plateau_periods_ < 2) throw invalid_argument("plateau_periods", "at least 2");
+    trend_window_ = static_cast<int>(c.get_int("trend_window"));
+    trust_drop_ = c.get_double("trust_drop_threshold");
+    uneven_spread_ = c.get_double("uneven_spread");
+    crisis_window_ = static_cast<int>(c.get_int("crisis_window"));
+    crisis_min_change_ = c.get_double("crisis_min_change");
+    so_climb_ = c.get_double("self_orientation_climb");
+    plateau_periods_ = static_cast<int>(c.get_int("plateau_periods"));
+    plateau_band_ = c.get_double("plateau_band");
+    history_kept_ = static_cast<int>(c.get_int("history_kept"));
     if (history_kept_ < std::max({trend_window_, crisis_window_, plateau_periods_}))
       throw invalid_argument("history_kept",
                              "must cover trend_window, crisis_window and plateau_periods");
-    if (trust_drop_ <= 0 || plateau_band_ < 0 || uneven_spread_ <= 0 || crisis_min_change_ <= 0)
-      throw invalid_argument("thresholds",
-                             "trust_drop_threshold, uneven_spread and "
-                             "crisis_min_change must be positive, plateau_band >= 0");
-    questionnaire_ = load_data_file<pb::Questionnaire>(c.get_string("questionnaire_file", ""),
-                                                       kBuiltinQuestionnaireJson, "questionnaire");
+    questionnaire_ = load_data_file<pb::Questionnaire>(c.get_string("questionnaire_file"),
+                                                       kQuestionnaireJson, "questionnaire");
     validate_questionnaire(questionnaire_);
-    book_ = load_data_file<pb::PromptBook>(c.get_string("prompts_file", ""), kBuiltinPromptsJson,
-                                           "prompts");
+    book_ = load_data_file<pb::PromptBook>(c.get_string("prompts_file"), kPromptsJson, "prompts");
     for (auto key : kKeys) {
       bool found = false;
       for (const auto& k : book_.keys()) found |= k.key() == key && !k.questions().empty();

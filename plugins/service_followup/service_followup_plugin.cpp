@@ -36,15 +36,56 @@ constexpr int kMaxImportBatch = 1000;
 class ServiceFollowup final : public coach::Plugin {
  public:
   static const coach::PluginManifest& manifest() {
-    static const char* const keys[] = {
-        "categories",       "close_after_hours",    "check_in_after_hours",  "reopens_at_risk",
-        "contacts_at_risk", "contacts_window_days", "import_settle_minutes", nullptr};
+    static const coach::ConfigKey config[] = {
+        {.path = "categories",
+         .type = ConfigType::kStringList,
+         .default_value = "billing, onboarding, product_defect, how_to, integration, delivery, "
+                          "account_change",
+         .description = "root-cause categories a solve must name"},
+        {.path = "close_after_hours",
+         .type = ConfigType::kNumber,
+         .default_value = "96",
+         .description = "a solved case closes this long after the solve",
+         .min = 1,
+         .max = 672},
+        {.path = "check_in_after_hours",
+         .type = ConfigType::kNumber,
+         .default_value = "24",
+         .description = "satisfaction check-in after a solve",
+         .min = 1,
+         .max = 672},
+        {.path = "reopens_at_risk",
+         .type = ConfigType::kInt,
+         .default_value = "2",
+         .description = "a case reopened this often puts its account at risk",
+         .min = 1,
+         .max = 100},
+        {.path = "contacts_at_risk",
+         .type = ConfigType::kInt,
+         .default_value = "3",
+         .description = "as do this many customer contacts within contacts_window_days",
+         .min = 1,
+         .max = 1000},
+        {.path = "contacts_window_days",
+         .type = ConfigType::kNumber,
+         .default_value = "7",
+         .description = "the window repeat contacts are counted in",
+         .min = 0.05,
+         .max = 365},
+        {.path = "import_settle_minutes",
+         .type = ConfigType::kNumber,
+         .default_value = "60",
+         .description = "after the last import batch, due follow-ups wait this long",
+         .min = 0,
+         .max = 10080},
+        {}};
     static const coach::PluginManifest m{
         .name = "service_followup",
         .version = "1.1.0",
         .description =
             "Service cases solved at the root, repeat contacts caught, follow-ups on time",
-        .config_keys = keys,
+        .service = "coach.v1.service_followup.ServiceFollowup",
+        .config = config,
     };
     return m;
   }
@@ -108,7 +149,7 @@ class ServiceFollowup final : public coach::Plugin {
   // Serves a method whose effects run after its handler returned.
   template <typename Req, typename Resp, typename Fn>
   void serve(std::string_view method, Fn fn) {
-    ctx_->serve<Req, Resp>(method, [this, fn = std::move(fn)](const Req& r) {
+    ctx_->serve(method, [this, fn = std::move(fn)](const Req& r) -> Resp {
       effects_.clear();
       Resp out = fn(r);
       run_effects();
@@ -118,22 +159,16 @@ class ServiceFollowup final : public coach::Plugin {
 
   void load_rules(const ConfigSection& config) {
     rules_.close_after_ms =
-        static_cast<std::int64_t>(config.get_double("close_after_hours", 96) * kHourMs);
+        static_cast<std::int64_t>(config.get_double("close_after_hours") * kHourMs);
     rules_.check_in_after_ms =
-        static_cast<std::int64_t>(config.get_double("check_in_after_hours", 24) * kHourMs);
-    rules_.reopens_at_risk = static_cast<int>(config.get_int("reopens_at_risk", 2));
-    rules_.contacts_at_risk = static_cast<int>(config.get_int("contacts_at_risk", 3));
+        static_cast<std::int64_t>(config.get_double("check_in_after_hours") * kHourMs);
+    rules_.reopens_at_risk = static_cast<int>(config.get_int("reopens_at_risk"));
+    rules_.contacts_at_risk = static_cast<int>(config.get_int("contacts_at_risk"));
     rules_.contacts_window_ms =
-        static_cast<std::int64_t>(config.get_double("contacts_window_days", 7) * kDayMs);
+        static_cast<std::int64_t>(config.get_double("contacts_window_days") * kDayMs);
     rules_.categories = config.get_list("categories");
-    if (rules_.categories.empty()) {
-      rules_.categories = {"billing",     "onboarding", "product_defect", "how_to",
-                           "integration", "delivery",   "account_change"};
-    }
     validate_rules(rules_);
-    const double settle = config.get_double("import_settle_minutes", 60);
-    if (settle < 0 || settle > 7 * 24 * 60)
-      throw invalid_argument("import_settle_minutes", "must be between 0 and 10080 (a week)");
+    const double settle = config.get_double("import_settle_minutes");
     settle_ms_ = static_cast<std::int64_t>(settle * 60'000);
   }
 

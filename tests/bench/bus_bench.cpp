@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bus_client.hpp"
-#include "coach/v1/echo.pb.h"
+#include "echo.pb.h"
 #include "daemon_process.hpp"
 #include "envelope.hpp"
 

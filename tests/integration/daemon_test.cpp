@@ -36,6 +36,8 @@ const std::string kAllFixtures =
     "  throws_on_start: {}\n"
     "  no_symbol: {}\n"
     "  missing: {}\n"
+    "  unserved: {}\n"
+    "  undeclared: {}\n"
     "  off:\n    enabled: false\n"
     "  good:\n    library: good.so\n";  // the same name twice: the second is refused
 
@@ -85,13 +87,22 @@ TEST_F(DaemonTest, RefusesBrokenPluginsWithOneLineEachAndServesTheOthers) {
   EXPECT_EQ(find(list, "good")->state(), "running");
   EXPECT_EQ(find(list, "slow")->state(), "running");
   EXPECT_EQ(find(list, "publisher")->state(), "running");
-  for (auto name : {"wrong_abi", "throws_on_start", "no_symbol", "missing"}) {
+  for (auto name :
+       {"wrong_abi", "throws_on_start", "no_symbol", "missing", "unserved", "undeclared"}) {
     ASSERT_NE(find(list, name), nullptr) << name;
     EXPECT_EQ(find(list, name)->state(), "failed") << name;
   }
   EXPECT_EQ(find(list, "off")->state(), "disabled");
   EXPECT_NE(find(list, "throws_on_start")->reason().find("database password missing"),
             std::string::npos);
+  // Methods are the rpcs of the service the manifest declares: all of them, and only them.
+  EXPECT_EQ(find(list, "unserved")->reason(),
+            "plugin unserved leaves rpc Burst of service coach.test.Publisher without a handler");
+  EXPECT_NE(find(list, "undeclared")
+                ->reason()
+                .find("serves 'Bogus', which its service coach.test.Publisher does not declare"),
+            std::string::npos)
+      << find(list, "undeclared")->reason();
 
   auto log = daemon_.log();
   EXPECT_NE(log.find("plugin wrong_abi (" COACH_FIXTURE_DIR
@@ -114,7 +125,7 @@ TEST_F(DaemonTest, RefusesBrokenPluginsWithOneLineEachAndServesTheOthers) {
   auto h = health(c);
   EXPECT_EQ(h.state(), "serving");
   EXPECT_EQ(h.plugins_running(), 3u);
-  EXPECT_EQ(h.plugins_failed(), 4u);
+  EXPECT_EQ(h.plugins_failed(), 6u);
   EXPECT_EQ(h.plugins_disabled(), 1u);
 }
 

@@ -134,7 +134,9 @@ TEST(Config, PluginSectionIsFlattenedAndLibraryDefaults) {
   EXPECT_EQ(good.values.at("suffix"), "!");
   EXPECT_EQ(good.values.at("limits.reopen"), "3");
   EXPECT_EQ(good.values.at("words.1"), "b");
-  EXPECT_EQ(good.top_keys, (std::vector<std::string>{"suffix", "limits", "words"}));
+  // Each key with its own line, for errors that name it.
+  EXPECT_EQ(good.lines.at("limits.reopen"), good.lines.at("suffix") + 1);
+  EXPECT_EQ(good.lines.at("words.1"), good.lines.at("suffix") + 2);
   EXPECT_FALSE(cfg.plugins[1].enabled);
 }
 

@@ -29,10 +29,15 @@ TEST(PluginLoader, LoadsGoodPluginAndReadsManifestWithoutConstructing) {
   auto lib = loader.load(entry("good"), kDirs);
   EXPECT_EQ(lib.name, "good");
   EXPECT_EQ(lib.version, "0.0.1");
-  EXPECT_EQ(lib.config_keys, (std::vector<std::string>{"suffix"}));
+  EXPECT_EQ(lib.service, "coach.test.Good");
+  ASSERT_EQ(lib.config_schema.size(), 3u);
+  EXPECT_EQ(std::string(lib.config_schema[1].path), "limits.max");
+  // Defaults from the schema are filled in.
+  EXPECT_EQ(lib.config.at("limits.max"), "10");
+  EXPECT_EQ(lib.config.at("suffix"), "");
   EXPECT_NE(lib.path.find(COACH_FIXTURE_DIR), std::string::npos);
   ASSERT_NE(lib.create, nullptr);
-  std::unique_ptr<PluginInstance> instance(lib.create());
+  std::unique_ptr<detail::PluginInstance> instance(lib.create());
   EXPECT_NE(instance, nullptr);
 }
 
@@ -69,14 +74,29 @@ TEST(PluginLoader, RefusesNameThatDiffersFromConfigEntry) {
   EXPECT_NE(err.find("declares plugin 'good'"), std::string::npos) << err;
 }
 
-TEST(PluginLoader, RefusesConfigKeyThePluginDoesNotAccept) {
+TEST(PluginLoader, RefusesConfigKeyThePluginDoesNotAcceptNamingPathAndLine) {
   PluginLoader loader;
   auto pc = entry("good");
-  pc.top_keys = {"suffix", "sufix"};
-  pc.line = 12;
+  pc.values = {{"suffix", "!"}, {"limits.mx", "3"}};
+  pc.lines = {{"suffix", 12}, {"limits.mx", 14}};
   auto err = load_error(loader, pc);
-  EXPECT_NE(err.find("plugins.good.config.sufix (line 12)"), std::string::npos) << err;
-  EXPECT_NE(err.find("accepts: suffix"), std::string::npos) << err;
+  EXPECT_NE(err.find("plugins.good.config.limits.mx (line 14)"), std::string::npos) << err;
+  EXPECT_NE(err.find("accepts: suffix, limits.max, words"), std::string::npos) << err;
+}
+
+TEST(PluginLoader, RefusesValuesOfTheWrongTypeShapeOrRange) {
+  PluginLoader loader;
+  auto with = [&](std::map<std::string, std::string> values) {
+    auto pc = entry("good");
+    pc.values = std::move(values);
+    return load_error(loader, pc);
+  };
+  EXPECT_NE(with({{"limits.max", "many"}}).find("expected an integer, got 'many'"),
+            std::string::npos);
+  EXPECT_NE(with({{"limits.max", "1000"}}).find("out of range (1 .. 100)"), std::string::npos);
+  EXPECT_NE(with({{"words", "one"}}).find("expected a list"), std::string::npos);
+  EXPECT_NE(with({{"suffix.0", "a"}}).find("not a list or map"), std::string::npos);
+  EXPECT_EQ(with({{"limits.max", "100"}, {"words.0", "a"}}), "");
 }
 
 TEST(PluginLoader, RefusesFileThatIsNotASharedLibrary) {

@@ -15,6 +15,7 @@
 //   coach::WriteBatch batch;                        // all or nothing
 //   batch.put("case/42", c, /*expected_version=*/7).erase("index/old");
 //   if (!store.commit(batch)) ...                   // a version check failed; nothing written
+//   store.update<Case>("case/42", [](Case& c) { c.set_state(...); });  // retried on a lost race
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -23,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "coach/error.hpp"
@@ -147,6 +149,36 @@ class Store {
     return versions.front();
   }
   void erase(std::string key) { single(WriteBatch().erase(std::move(key))); }
+
+  // Read-modify-write of one record: reads key, calls fn, and writes the result back only if
+  // nobody wrote the record in between; a lost race is retried up to `attempts` times, then
+  // throws CONFLICT. fn takes either Msg& (an absent record starts as Msg{}) or
+  // std::optional<Msg>& (nullopt: absent; reset it to erase the record). Returns what was left.
+  template <typename Msg, typename Fn>
+  std::optional<Msg> update(std::string_view key, Fn fn, int attempts = 8) {
+    for (int i = 0; i < attempts; ++i) {
+      std::int64_t version = 0;
+      std::optional<Msg> value = get<Msg>(key, &version);
+      const bool existed = value.has_value();
+      if constexpr (std::is_invocable_v<Fn&, std::optional<Msg>&>) {
+        fn(value);
+      } else {
+        if (!value) value.emplace();
+        fn(*value);
+      }
+      WriteBatch batch;
+      if (value) {
+        batch.put(std::string(key), *value, existed ? version : kMustNotExist);
+      } else if (existed) {
+        batch.erase(std::string(key), version);
+      } else {
+        return value;
+      }
+      if (commit(batch)) return value;
+    }
+    throw Error(v1::STATUS_CODE_CONFLICT,
+                "'" + std::string(key) + "' kept changing underneath; try again");
+  }
 
   // Applies every op or none; false when a version check failed.
   bool commit(const WriteBatch& batch, std::vector<std::int64_t>* versions = nullptr) {
