@@ -489,6 +489,63 @@ class Importer {
   std::chrono::steady_clock::time_point t0_, last_report_;
 };
 
+// The comment above a declaration in its .proto, as indented lines (empty when it has none).
+template <typename Descriptor>
+std::string comment_of(const Descriptor* d, const std::string& indent) {
+  pb::SourceLocation where;
+  if (!d || !d->GetSourceLocation(&where)) return {};
+  std::string text = where.leading_comments, out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    auto line = text.substr(start, end - start);
+    if (!line.empty() && line.front() == ' ') line.erase(0, 1);
+    out += indent + line + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
+// coachctl describe: a service's methods with their request and reply types and the comments of
+// its .proto, and the events it has published so far.
+int describe(BusClient& client, std::chrono::milliseconds timeout, const std::string& service) {
+  v1::GetDescriptorsRequest req;
+  req.set_service(service);
+  auto reply = client.call(std::string(core::kAdminService), "GetDescriptors", req, timeout);
+  v1::GetDescriptorsReply set;
+  if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&set))
+    throw CallFailed(reply.status().message());
+  pb::DescriptorPool pool;
+  for (const auto& file : set.files().file()) pool.BuildFile(file);
+  const auto it = set.services().find(service);
+  const auto* svc = it == set.services().end() ? nullptr : pool.FindServiceByName(it->second);
+  std::printf("%s", service.c_str());
+  if (svc) std::printf(" (%s)", svc->full_name().c_str());
+  std::printf("\n%s\n", comment_of(svc, "  ").c_str());
+  std::vector<v1::MethodInfo> methods(set.methods().begin(), set.methods().end());
+  auto order = [&](const v1::MethodInfo& m) {  // as the .proto declares them
+    const auto* rpc =
+        svc ? svc->FindMethodByName(m.name().substr(m.name().find('/') + 1)) : nullptr;
+    return rpc ? rpc->index() : 0;
+  };
+  std::stable_sort(methods.begin(), methods.end(),
+                   [&](const auto& a, const auto& b) { return order(a) < order(b); });
+  for (const auto& m : methods) {
+    const std::string name = m.name().substr(m.name().find('/') + 1);
+    std::printf("  %s(%s) returns (%s)\n", name.c_str(), m.request_type().c_str(),
+                m.response_type().c_str());
+    const auto* rpc = svc ? svc->FindMethodByName(name) : nullptr;
+    std::printf("%s\n", comment_of(rpc, "      ").c_str());
+  }
+  if (!set.event_types().empty()) std::printf("Events published so far:\n");
+  for (const auto& [topic, type] : set.event_types()) {
+    std::printf("  %s: %s\n%s", topic.c_str(), type.c_str(),
+                comment_of(pool.FindMessageTypeByName(type), "      ").c_str());
+  }
+  return 0;
+}
+
 int follow(const std::string& endpoint, BusClient& client, std::chrono::milliseconds timeout,
            const std::string& prefix) {
   RemoteTypes types;
@@ -555,6 +612,9 @@ int main(int argc, char** argv) {
   call->add_option("service", service, "Plugin (service) name")->required();
   call->add_option("method", method, "Method name")->required();
   call->add_option("json", json, "Request as JSON (protobuf JSON mapping); default {}");
+  auto* describe_cmd = app.add_subcommand(
+      "describe", "List SERVICE's methods with request and reply types and their .proto comments");
+  describe_cmd->add_option("service", service, "Plugin (service) name, or coachd")->required();
   auto* follow_cmd =
       app.add_subcommand("follow", "Print events whose topic starts with PREFIX as JSON lines");
   std::string prefix;
@@ -618,6 +678,8 @@ int main(int argc, char** argv) {
       std::printf("%s\n", call_json(client, timeout, "coachd", "ListPlugins", "{}").c_str());
     } else if (call->parsed()) {
       std::printf("%s\n", call_json(client, timeout, service, method, json).c_str());
+    } else if (describe_cmd->parsed()) {
+      return describe(client, timeout, service);
     } else if (store_stats->parsed()) {
       auto stats =
           call_admin<v1::StoreStatsReply>(client, timeout, "StoreStats", v1::StoreStatsRequest());

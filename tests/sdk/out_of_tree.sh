@@ -14,6 +14,8 @@ cmake -S "$src_dir/examples/hello_plugin" -B "$work/build" -G Ninja \
   -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$work/build" >/dev/null
 test -f "$work/build/hello.so"
+# Its unit test, on coach/testing.hpp, needs no daemon.
+(cd "$work/build" && ctest --output-on-failure) >"$work/ctest.log" 2>&1 || { cat "$work/ctest.log" >&2; exit 1; }
 
 cat >"$work/coachd.yaml" <<YAML
 bus:
@@ -24,7 +26,9 @@ store:
   sqlite:
     path: $work/coachd.db
 plugins:
-  hello: {}
+  hello:
+    config:
+      salutation: Hello
 YAML
 "$work/prefix/bin/coachd" --config "$work/coachd.yaml" 2>"$work/coachd.log" &
 pid=$!
@@ -35,6 +39,9 @@ done
 out=$("$work/prefix/bin/coachctl" -e "ipc://$work/req.sock" call hello Greet '{"name":"Ada"}')
 echo "$out"
 grep -q '"greeting":"Hello, Ada, from default"' <<<"$out" || { cat "$work/coachd.log" >&2; exit 1; }
+desc=$("$work/prefix/bin/coachctl" -e "ipc://$work/req.sock" describe hello) || { cat "$work/coachd.log" >&2; exit 1; }
+echo "$desc"
+grep -q 'Greets someone by name' <<<"$desc" || { echo "describe shows no comment" >&2; exit 1; }
 kill -TERM "$pid"
 if ! wait "$pid"; then
   echo "coachd did not exit cleanly; its log:" >&2
@@ -42,4 +49,4 @@ if ! wait "$pid"; then
   exit 1
 fi
 pid=""
-echo "out-of-tree plugin built against the installed SDK and served by coachd"
+echo "out-of-tree plugin built against the installed SDK, unit-tested and served by coachd"
