@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "coach/staged_store.hpp"
+#include "coach/testing.hpp"
 #include "store/plugin_store.hpp"
 #include "store/store_tables.hpp"
 #include "store_backends.hpp"
@@ -30,6 +31,36 @@ StringValue text(const std::string& s) {
   return v;
 }
 
+// The coach::Store contract, as a plugin sees it: the daemon's backends and coach/testing.hpp's
+// MemoryStore must all pass it.
+class StoreConformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "memory") {
+      memory_ = std::make_unique<coach::testing::MemoryStore>();
+      store_ = memory_.get();
+      return;
+    }
+    COACH_REQUIRE_BACKEND(GetParam());
+    service_ = std::make_unique<StoreService>(store_config(GetParam(), dir_));
+    plugin_store_ = std::make_unique<core::PluginStore>(*service_, plugin_, &tenant_);
+    store_ = plugin_store_.get();
+  }
+  // Commits so far, to check that a batch costs one.
+  std::uint64_t commits() const {
+    return service_ ? service_->counters().commits : memory_->commits();
+  }
+
+  TempDir dir_;
+  std::string tenant_ = unique_name("t");
+  std::string plugin_ = unique_name("p");
+  std::unique_ptr<StoreService> service_;
+  std::unique_ptr<core::PluginStore> plugin_store_;
+  std::unique_ptr<coach::testing::MemoryStore> memory_;
+  Store* store_ = nullptr;
+};
+
+// What only the daemon's backends do: group commit, scheduling, migrations, pruning, scopes.
 class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -45,7 +76,7 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<core::PluginStore> store_;
 };
 
-TEST_P(StoreTest, PutGetAndVersions) {
+TEST_P(StoreConformance, PutGetAndVersions) {
   EXPECT_FALSE(store_->get<StringValue>("case/1"));
   EXPECT_EQ(store_->put("case/1", text("open")), 1);
   EXPECT_EQ(store_->put("case/1", text("solved")), 2);
@@ -58,7 +89,7 @@ TEST_P(StoreTest, PutGetAndVersions) {
   EXPECT_FALSE(store_->get_bytes("case/1"));
 }
 
-TEST_P(StoreTest, BinaryKeysAndValuesRoundTrip) {
+TEST_P(StoreConformance, BinaryKeysAndValuesRoundTrip) {
   const std::string key("k\0\xff\x01", 4);
   const std::string value("\0\x80\xff zero", 8);
   store_->put_bytes(key, value);
@@ -71,7 +102,7 @@ TEST_P(StoreTest, BinaryKeysAndValuesRoundTrip) {
   EXPECT_EQ(empty->value, "");
 }
 
-TEST_P(StoreTest, ScanIsOrderedAndPaginated) {
+TEST_P(StoreConformance, ScanIsOrderedAndPaginated) {
   for (int i = 0; i < 25; ++i) store_->put(fmt::format("a/{:02}", i), text(std::to_string(i)));
   store_->put("b/0", text("other prefix"));
   store_->put(std::string("a\xff"), text("after a/ in byte order"));
@@ -98,7 +129,7 @@ TEST_P(StoreTest, ScanIsOrderedAndPaginated) {
   EXPECT_TRUE(store_->scan("a/", "b", 100).items.empty());
 }
 
-TEST_P(StoreTest, CompareAndSetChecksTheVersion) {
+TEST_P(StoreConformance, CompareAndSetChecksTheVersion) {
   EXPECT_EQ(store_->compare_and_set("k", coach::kMustNotExist, text("first")), 1);
   EXPECT_FALSE(store_->compare_and_set("k", coach::kMustNotExist, text("again")));
   EXPECT_FALSE(store_->compare_and_set("k", 7, text("stale")));
@@ -106,7 +137,7 @@ TEST_P(StoreTest, CompareAndSetChecksTheVersion) {
   EXPECT_EQ(store_->get<StringValue>("k")->value(), "second");
 }
 
-TEST_P(StoreTest, BatchIsAllOrNothing) {
+TEST_P(StoreConformance, BatchIsAllOrNothing) {
   store_->put("y", text("y1"));
   coach::WriteBatch bad;
   bad.put("x", text("x1")).put("y", text("y2"), /*expected_version=*/5).erase("y");
@@ -150,7 +181,7 @@ TEST_P(StoreTest, KeysAreScopedByTenantAndPlugin) {
   EXPECT_EQ(mine, 1);
 }
 
-TEST_P(StoreTest, BadKeysAndCorruptValuesAreErrorsNotCrashes) {
+TEST_P(StoreConformance, BadKeysAndCorruptValuesAreErrorsNotCrashes) {
   try {
     store_->put_bytes("", "x");
     FAIL() << "empty key accepted";
@@ -296,7 +327,7 @@ TEST_P(StoreTest, AFailingStatementInABatchFailsOnlyItsWrite) {
 }
 
 // More statements than PostgreSQL's pipeline keeps unread at once (results are read as it goes).
-TEST_P(StoreTest, ALargeBatchCommitsWhole) {
+TEST_P(StoreConformance, ALargeBatchCommitsWhole) {
   coach::WriteBatch batch;
   for (int i = 0; i < 1500; ++i) batch.put(fmt::format("big/{:04}", i), text("v"));
   std::vector<std::int64_t> versions;
@@ -465,7 +496,7 @@ TEST_P(StoreTest, ExpiredRecordsAndOldFinishedEntriesArePrunedAndCountedFirst) {
   EXPECT_EQ(left.count(pending), 1u) << "pending entries are never pruned";
 }
 
-TEST_P(StoreTest, StagedWritesAreSeenByReadsAndScansAndFlushedInOneCommit) {
+TEST_P(StoreConformance, StagedWritesAreSeenByReadsAndScansAndFlushedInOneCommit) {
   for (int i = 0; i < 30; ++i) store_->put(fmt::format("k/{:02}", i), text("base"));
   StagedStore staged(*store_);
   staged.put("k/05", text("changed"));
@@ -500,9 +531,9 @@ TEST_P(StoreTest, StagedWritesAreSeenByReadsAndScansAndFlushedInOneCommit) {
   staged.drop_unit();
   EXPECT_EQ(staged.get<StringValue>("k/05")->value(), "changed");
   EXPECT_FALSE(staged.get_bytes("k/unit"));
-  const auto commits = service_->counters().commits;
+  const auto before = commits();
   ASSERT_TRUE(staged.flush());
-  EXPECT_EQ(service_->counters().commits, commits + 1);
+  EXPECT_EQ(commits(), before + 1);
   EXPECT_EQ(store_->get<StringValue>("k/05")->value(), "changed");
   EXPECT_FALSE(store_->get_bytes("k/06"));
   EXPECT_TRUE(store_->get_bytes("k/10a"));
@@ -519,6 +550,39 @@ TEST_P(StoreTest, StagedWritesAreSeenByReadsAndScansAndFlushedInOneCommit) {
   EXPECT_FALSE(store_->get_bytes("k/new"));
 }
 
+TEST_P(StoreConformance, UpdateWritesBackAndRetriesALostRaceThenReportsConflict) {
+  auto appended =
+      store_->update<StringValue>("u", [](StringValue& v) { v.set_value(v.value() + "a"); });
+  EXPECT_EQ(appended->value(), "a");
+  EXPECT_EQ(store_->update<StringValue>("u", [](StringValue& v) { v.set_value(v.value() + "b"); })
+                ->value(),
+            "ab");
+  // Someone else writes between our read and our write, once: the update reads again and wins.
+  int calls = 0;
+  store_->update<StringValue>("u", [&](StringValue& v) {
+    if (++calls == 1) store_->put("u", text("theirs"));
+    v.set_value(v.value() + "!");
+  });
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(store_->get<StringValue>("u")->value(), "theirs!");
+  // Always someone else: CONFLICT after the attempts, and their write stands.
+  try {
+    store_->update<StringValue>(
+        "u", [&](StringValue& v) { store_->put("u", text("again")), v.set_value("mine"); }, 3);
+    FAIL() << "no conflict reported";
+  } catch (const coach::Error& e) {
+    EXPECT_EQ(e.code(), v1::STATUS_CODE_CONFLICT);
+  }
+  EXPECT_EQ(store_->get<StringValue>("u")->value(), "again");
+  // An optional lets the update erase, or leave an absent record absent.
+  store_->update<StringValue>("u", [](std::optional<StringValue>& v) { v.reset(); });
+  EXPECT_FALSE(store_->get_bytes("u"));
+  EXPECT_FALSE(store_->update<StringValue>("absent", [](std::optional<StringValue>&) {}));
+  EXPECT_FALSE(store_->get_bytes("absent"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,
+                         ::testing::Values("sqlite", "postgresql", "memory"), backend_param_name);
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgresql"),
                          backend_param_name);
 
