@@ -224,7 +224,7 @@ class BehaviorStyles final : public coach::Plugin {
       batch.erase("owner/" + previous_owner + "/" + r.account_id());
     batch.put_bytes("owner/" + r.salesperson_id() + "/" + r.account_id(), "");
     if (!store().commit(batch))
-      throw Error(v1::STATUS_CODE_UNAVAILABLE, "account_id: changed concurrently, retry");
+      throw Error(v1::STATUS_CODE_CONFLICT, "account_id: changed concurrently, retry");
     auto style = estimate(log);
     pb::CustomerStyleEstimated event;
     *event.mutable_estimate() = style;

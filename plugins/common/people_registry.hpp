@@ -37,7 +37,7 @@ class PeopleRegistry {
     batch.put("person/" + person_id, p, version);
     if (!team_id.empty()) batch.put_bytes("team/" + team_id + "/" + person_id, "");
     if (!store_.commit(batch))
-      throw Error(v1::STATUS_CODE_UNAVAILABLE, "person_id: changed concurrently, retry");
+      throw Error(v1::STATUS_CODE_CONFLICT, "person_id: changed concurrently, retry");
     return p;
   }
 

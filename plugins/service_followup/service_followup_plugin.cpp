@@ -216,7 +216,7 @@ class ServiceFollowup final : public coach::Plugin {
     mark_imported(c);
     cases_->stage(batch, &before, version, c);
     if (!store().commit(batch))
-      throw Error(v1::STATUS_CODE_UNAVAILABLE,
+      throw Error(v1::STATUS_CODE_CONFLICT,
                   "case_id: '" + c.case_id() + "' changed concurrently, retry");
   }
 
@@ -486,9 +486,9 @@ class ServiceFollowup final : public coach::Plugin {
       cases_->keep_deltas();
       cases_->write_aggregates(batch);
       if (!batch.empty() && !store().commit(batch))
-        throw Error(v1::STATUS_CODE_UNAVAILABLE, "aggregates changed concurrently, retry");
+        throw Error(v1::STATUS_CODE_CONFLICT, "aggregates changed concurrently, retry");
     }
-    if (!staged.flush()) throw Error(v1::STATUS_CODE_UNAVAILABLE, "cases changed, retry");
+    if (!staged.flush()) throw Error(v1::STATUS_CODE_CONFLICT, "cases changed, retry");
     return reply;
   }
 
@@ -556,10 +556,10 @@ class ServiceFollowup final : public coach::Plugin {
       WriteBatch days;
       cases_->write_aggregates(days);
       if (!days.empty() && !store().commit(days))
-        throw Error(v1::STATUS_CODE_UNAVAILABLE, "daily aggregates changed; send the batch again");
+        throw Error(v1::STATUS_CODE_CONFLICT, "daily aggregates changed; send the batch again");
     }
     if (!staged.flush()) {
-      throw Error(v1::STATUS_CODE_UNAVAILABLE,
+      throw Error(v1::STATUS_CODE_CONFLICT,
                   "cases changed while this import batch was applied; send it again (lines "
                   "already applied are skipped)");
     }
@@ -674,9 +674,9 @@ class ServiceFollowup final : public coach::Plugin {
       WriteBatch days;
       cases_->write_aggregates(days);
       if (!days.empty() && !store().commit(days))
-        throw Error(v1::STATUS_CODE_UNAVAILABLE, "daily aggregates changed; retried later");
+        throw Error(v1::STATUS_CODE_CONFLICT, "daily aggregates changed; retried later");
     }
-    if (!staged.flush()) throw Error(v1::STATUS_CODE_UNAVAILABLE, "cases changed; retried later");
+    if (!staged.flush()) throw Error(v1::STATUS_CODE_CONFLICT, "cases changed; retried later");
     if (!page.next_after.empty()) {
       schedule_settle(now);  // more to settle: the next page right after this one
     } else {

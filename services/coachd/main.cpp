@@ -14,6 +14,7 @@
 #include "config.hpp"
 #include "cpu_scheduling.hpp"
 #include "daemon.hpp"
+#include "default_config_printer.hpp"
 #include "logging.hpp"
 #include "signal_watcher.hpp"
 
@@ -28,13 +29,26 @@ int main(int argc, char** argv) {
   app.add_option("--check-config", check_path,
                  "Validate a config file and exit (0 valid, 1 invalid)");
   app.add_flag("--print-default-config", print_default,
-               "Print the embedded default config and exit");
+               "Print the default config, every plugin key with its default and description, "
+               "and exit (with --config: for the plugins that file configures)");
+  std::string table_plugin;
+  app.add_option("--print-config-table", table_plugin,
+                 "Print PLUGIN's config schema as the Markdown table of its README and exit");
   app.set_version_flag("--version", std::string("coachd ") + PROJECT_VERSION);
   CLI11_PARSE(app, argc, argv);
 
-  if (print_default) {
-    std::fputs(coach::core::default_config_text().c_str(), stdout);
-    return 0;
+  if (print_default || !table_plugin.empty()) {
+    try {
+      auto base = config_path.empty() ? coach::core::default_config()
+                                      : coach::core::load_config_file(config_path);
+      const std::string text = print_default ? coach::core::print_default_config(base)
+                                             : coach::core::plugin_config_table(base, table_plugin);
+      std::fputs(text.c_str(), stdout);
+      return 0;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "coachd: %s\n", e.what());
+      return 1;
+    }
   }
   if (!check_path.empty()) {
     try {

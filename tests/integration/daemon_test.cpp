@@ -16,6 +16,7 @@
 #include "cpu_scheduling.hpp"
 #include "daemon_process.hpp"
 #include "envelope.hpp"
+#include "plugin_loader.hpp"
 
 namespace coach::testing {
 
@@ -464,6 +465,32 @@ TEST(DaemonCli, CheckConfigNamesBadKeyAndLine) {
   r = run_command({COACHD_BIN, "--help"}, dir.file("out"));
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.output.find("--check-config"), std::string::npos);
+}
+
+TEST(DaemonCli, PrintedDefaultConfigHasEveryPluginKeyAtItsDefault) {
+  TempDir dir;
+  auto r = run_command({COACHD_BIN, "--print-default-config"}, dir.file("out"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("      names:\n        tells_controls: \"Driver\"  # quadrant name"),
+            std::string::npos)
+      << r.output;
+  const auto printed = core::parse_config(r.output, "printed", COACH_PLUGIN_DIR);
+  core::PluginLoader loader;
+  for (const char* name : {"echo", "behavior_styles", "motivation_keys", "service_followup"}) {
+    const auto* entry = printed.find_plugin(name);
+    ASSERT_NE(entry, nullptr) << name;
+    EXPECT_FALSE(entry->values.empty()) << name;
+    core::PluginConfig bare = *entry;
+    bare.values.clear();
+    // What the file says is exactly what the schema's defaults give.
+    EXPECT_EQ(loader.load(*entry, {COACH_PLUGIN_DIR}).config,
+              loader.load(bare, {COACH_PLUGIN_DIR}).config)
+        << name;
+  }
+  r = run_command({COACHD_BIN, "--print-config-table", "echo"}, dir.file("out"));
+  EXPECT_NE(r.output.find("| `max_text_bytes` | integer | `4096` | 1 .. 1048576 |"),
+            std::string::npos)
+      << r.output;
 }
 
 namespace {

@@ -48,6 +48,7 @@ inline std::vector<std::string> split_config_list(std::string_view text, std::st
 
 inline std::string format_bound(double v) {
   std::ostringstream s;
+  s.precision(12);
   s << v;
   return s.str();
 }
