@@ -236,4 +236,93 @@ pb::Guidance make_guidance(const pb::GuidanceBook& book, const pb::Style& salesp
   return g;
 }
 
+pb::Style style_of_quadrant(pb::Quadrant q, const Vocabulary& names, const std::string& field) {
+  if (q == pb::QUADRANT_UNSPECIFIED || !pb::Quadrant_IsValid(q))
+    throw invalid_argument(field, "unspecified");
+  const double hi = 3.25, lo = 1.75;
+  const bool tells = q == pb::QUADRANT_TELLS_CONTROLS || q == pb::QUADRANT_TELLS_EMOTES;
+  const bool emotes = q == pb::QUADRANT_TELLS_EMOTES || q == pb::QUADRANT_ASKS_EMOTES;
+  return make_style(tells ? hi : lo, emotes ? hi : lo, names);
+}
+
+pb::Profile make_profile(const pb::Person& person, std::vector<pb::RaterView> views,
+                         const Vocabulary& names) {
+  pb::Profile p;
+  *p.mutable_person() = person;
+  std::vector<pb::Style> others;
+  for (auto& view : views) {
+    if (view.role() == pb::RATER_ROLE_SELF) {
+      *p.mutable_self() = view.style();
+    } else {
+      others.push_back(view.style());
+    }
+    *p.add_raters() = std::move(view);
+  }
+  if (!others.empty()) {
+    *p.mutable_others() = mean_style(others, names);
+    p.set_others_count(static_cast<int>(others.size()));
+  }
+  p.set_views_differ(p.has_self() && p.has_others() &&
+                     p.self().quadrant() != p.others().quadrant());
+  if (p.has_others()) {
+    *p.mutable_effective() = p.others();
+  } else if (p.has_self()) {
+    *p.mutable_effective() = p.self();
+  }
+  return p;
+}
+
+void add_observations(pb::ObservationLog& log, const pb::RecordObservationsRequest& request,
+                      int max_kept, std::int64_t now_ms) {
+  log.set_account_id(request.account_id());
+  log.set_salesperson_id(request.salesperson_id());
+  for (const auto& o : request.observations()) *log.add_observations() = o;
+  if (log.observations_size() > max_kept)
+    log.mutable_observations()->DeleteSubrange(0, log.observations_size() - max_kept);
+  log.set_updated_ms(now_ms);
+}
+
+pb::CustomerStyle customer_style_of(const pb::ObservationLog& log, const Vocabulary& names,
+                                    double tentative_below) {
+  std::vector<pb::Observation> obs(log.observations().begin(), log.observations().end());
+  auto e = estimate_customer(obs, names);
+  pb::CustomerStyle out;
+  out.set_account_id(log.account_id());
+  *out.mutable_style() = e.style;
+  out.set_confidence(std::round(e.confidence * 1000) / 1000);
+  out.set_tentative(e.confidence < tentative_below);
+  out.set_observations(log.observations_size());
+  out.set_salesperson_id(log.salesperson_id());
+  return out;
+}
+
+pb::Pairing make_pairing(const std::string& person_id, const pb::Style& person,
+                         const pb::CustomerStyle& customer) {
+  pb::Pairing pair;
+  pair.set_person_id(person_id);
+  pair.set_account_id(customer.account_id());
+  pair.set_person_style(person.name());
+  pair.set_customer_style(customer.style().name());
+  const double distance = std::hypot(person.assertiveness() - customer.style().assertiveness(),
+                                     person.responsiveness() - customer.style().responsiveness());
+  pair.set_adaptation_needed(std::round(distance * 1000) / 1000);
+  pair.set_hardest_pairing(is_diagonal(person.quadrant(), customer.style().quadrant()));
+  return pair;
+}
+
+void sort_pairings(pb::TeamMap& map) {
+  std::stable_sort(map.mutable_pairings()->begin(), map.mutable_pairings()->end(),
+                   [](const pb::Pairing& a, const pb::Pairing& b) {
+                     if (a.hardest_pairing() != b.hardest_pairing()) return a.hardest_pairing();
+                     return a.adaptation_needed() > b.adaptation_needed();
+                   });
+}
+
+void mark_tentative(pb::Guidance& guidance) {
+  guidance.set_tentative(true);
+  guidance.set_note((guidance.note().empty() ? "" : guidance.note() + " ") +
+                    std::string("The customer's style is a tentative estimate: test it early in "
+                                "the conversation and record more observations."));
+}
+
 }  // namespace coach::behavior_styles

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -58,9 +59,31 @@ void validate_observations(const google::protobuf::RepeatedPtrField<pb::Observat
 CustomerEstimate estimate_customer(const std::vector<pb::Observation>& observations,
                                    const Vocabulary& names);
 
+// A style at the centre of quadrant q, for guidance asked by quadrant alone; field names it in
+// the error when q is unspecified.
+pb::Style style_of_quadrant(pb::Quadrant q, const Vocabulary& names, const std::string& field);
+// A person's profile from every rater's latest view: self, the mean of the others, whether the
+// two differ, and the effective style (others' when there are any, else self).
+pb::Profile make_profile(const pb::Person& person, std::vector<pb::RaterView> views,
+                         const Vocabulary& names);
+// Adds observations to an account's log, keeping the newest max_kept, under salesperson.
+void add_observations(pb::ObservationLog& log, const pb::RecordObservationsRequest& request,
+                      int max_kept, std::int64_t now_ms);
+// The customer's estimated style from the log; tentative below the confidence given.
+pb::CustomerStyle customer_style_of(const pb::ObservationLog& log, const Vocabulary& names,
+                                    double tentative_below);
+// How far a salesperson must move to meet a customer (distance on the two axes), and whether
+// theirs is the hardest pairing (opposite quadrants).
+pb::Pairing make_pairing(const std::string& person_id, const pb::Style& person,
+                         const pb::CustomerStyle& customer);
+// Hardest pairings first, then by the adaptation needed, largest first.
+void sort_pairings(pb::TeamMap& map);
+
 // Throws unless the book has traits for all four styles and a note for all 16 pairs.
 void validate_book(const pb::GuidanceBook& book);
 pb::Guidance make_guidance(const pb::GuidanceBook& book, const pb::Style& salesperson,
                            const pb::Style& customer);
+// Marks guidance built on a tentative customer estimate, with a note saying what to do.
+void mark_tentative(pb::Guidance& guidance);
 
 }  // namespace coach::behavior_styles

@@ -11,6 +11,7 @@
 
 #include "bus_client.hpp"
 #include "coach/error.hpp"
+#include "coach/testing.hpp"
 
 namespace coach::testing {
 
@@ -50,6 +51,31 @@ class PluginClient {
  private:
   core::BusClient client_;
   std::string service_;
+};
+
+// PluginClient's interface over coach/testing.hpp's TestContext: the same test body drives a
+// plugin in-process or through a daemon.
+class InProcessClient {
+ public:
+  explicit InProcessClient(TestContext& context) : context_(context) {}
+
+  Reply call(const std::string& method, const google::protobuf::Message& in) {
+    Reply r;
+    auto status = context_.call_any(method, in, r.payload);
+    r.code = status.code();
+    r.message = status.message();
+    if (r.code != v1::STATUS_CODE_OK) r.payload.Clear();
+    return r;
+  }
+  template <typename Out>
+  Out ok(const std::string& method, const google::protobuf::Message& in) {
+    auto r = call(method, in);
+    EXPECT_EQ(r.code, v1::STATUS_CODE_OK) << method << ": " << r.message;
+    return r.as<Out>();
+  }
+
+ private:
+  TestContext& context_;
 };
 
 // The code of the coach::Error fn throws (OK when it throws none); its message into *message.

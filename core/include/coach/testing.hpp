@@ -248,6 +248,24 @@ class TestContext final : public detail::HostContext {
     google::protobuf::Any reply;
     return call_any(method, request, reply);
   }
+  // The status of a call, and its reply in reply when OK.
+  v1::Status call_any(std::string_view method, const google::protobuf::Message& request,
+                      google::protobuf::Any& reply) {
+    v1::Status status;
+    auto it = methods_.find(method);
+    if (it == methods_.end()) {
+      status.set_code(v1::STATUS_CODE_UNKNOWN_METHOD);
+      status.set_message("plugin '" + std::string(manifest_.name) + "' has no method '" +
+                         std::string(method) + "'");
+      return status;
+    }
+    google::protobuf::Any payload;
+    payload.PackFrom(request);
+    const std::string id = "test-" + std::to_string(++calls_);
+    const RequestContext rc{tenant_, id, it->first};
+    it->second.handler(rc, payload, reply, status);
+    return status;
+  }
 
   // Delivers an event, as if another plugin had published it, to every matching subscription.
   void deliver(std::string_view topic, const google::protobuf::Message& message) {
@@ -386,24 +404,6 @@ class TestContext final : public detail::HostContext {
     Config out;
     for (const auto& [key, value] : values) out.emplace(key, value);
     return out;
-  }
-
-  v1::Status call_any(std::string_view method, const google::protobuf::Message& request,
-                      google::protobuf::Any& reply) {
-    v1::Status status;
-    auto it = methods_.find(method);
-    if (it == methods_.end()) {
-      status.set_code(v1::STATUS_CODE_UNKNOWN_METHOD);
-      status.set_message("plugin '" + std::string(manifest_.name) + "' has no method '" +
-                         std::string(method) + "'");
-      return status;
-    }
-    google::protobuf::Any payload;
-    payload.PackFrom(request);
-    const std::string id = "test-" + std::to_string(++calls_);
-    const RequestContext rc{tenant_, id, it->first};
-    it->second.handler(rc, payload, reply, status);
-    return status;
   }
 
   v1::Status deliver_due(const ScheduledEntry& e) {
