@@ -22,6 +22,24 @@ namespace coach::behavior_styles {
 
 class BehaviorStylesService {
  public:
+  // The config schema (the manifest's): every key this class reads, with its default.
+  static constexpr ConfigKey kConfig[] = {
+      {.path = "tentative_below",
+       .type = ConfigType::kNumber,
+       .default_value = "0.6",
+       .description = "customer estimates below this confidence are marked tentative",
+       .min = 0,
+       .max = 1},
+      {.path = "instrument_file", .description = "a JSON questionnaire replacing the built-in one"},
+      {.path = "guidance_file", .description = "JSON guidance texts replacing the built-in ones"},
+      {.path = "names.tells_controls", .default_value = "Driver", .description = "quadrant name"},
+      {.path = "names.tells_emotes", .default_value = "Expressive", .description = "quadrant name"},
+      {.path = "names.asks_emotes", .default_value = "Amiable", .description = "quadrant name"},
+      {.path = "names.asks_controls",
+       .default_value = "Analytical",
+       .description = "quadrant name"},
+      {}};
+
   // Reads the plugin's config; throws coach::Error naming a bad data file or vocabulary.
   explicit BehaviorStylesService(PluginContext& ctx);
 

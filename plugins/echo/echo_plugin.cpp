@@ -12,21 +12,12 @@ namespace {
 class EchoPlugin final : public coach::Plugin {
  public:
   static const coach::PluginManifest& manifest() {
-    static const coach::ConfigKey config[] = {
-        {.path = "greeting", .default_value = "echo", .description = "put before every reply"},
-        {.path = "max_text_bytes",
-         .type = coach::ConfigType::kInt,
-         .default_value = "4096",
-         .description = "longer texts are refused",
-         .min = 1,
-         .max = 1 << 20},
-        {}};
     static const coach::PluginManifest m{
         .name = "echo",
         .version = "1.1.0",
         .description = "Returns what it is sent; the template for new plugins",
         .service = "coach.v1.echo.Echo",
-        .config = config,
+        .config = echo::EchoService::kConfig,
     };
     return m;
   }

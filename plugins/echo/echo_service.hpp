@@ -11,6 +11,17 @@ namespace echo {
 
 class EchoService {
  public:
+  // The config schema (the manifest's): every key this class reads, with its default.
+  static constexpr coach::ConfigKey kConfig[] = {
+      {.path = "greeting", .default_value = "echo", .description = "put before every reply"},
+      {.path = "max_text_bytes",
+       .type = coach::ConfigType::kInt,
+       .default_value = "4096",
+       .description = "longer texts are refused",
+       .min = 1,
+       .max = 1 << 20},
+      {}};
+
   explicit EchoService(coach::PluginContext& ctx)
       : ctx_(ctx),
         greeting_(ctx.config().get_string("greeting")),

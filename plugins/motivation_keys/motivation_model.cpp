@@ -242,4 +242,63 @@ pb::PlateauStatus plateau_status(const std::string& person,
   return s;
 }
 
+pb::TeamView summarize_team(const std::string& team_id, std::size_t members,
+                            const std::vector<std::pair<std::string, pb::Pulse>>& latest_pulses) {
+  pb::TeamView view;
+  view.set_team_id(team_id);
+  view.set_members(static_cast<int>(members));
+  view.set_members_with_pulse(static_cast<int>(latest_pulses.size()));
+  std::array<std::vector<double>, 4> latest;
+  std::vector<pb::Mover> movers;
+  for (const auto& [id, pulse] : latest_pulses) {
+    for (const auto& s : pulse.scores()) {
+      latest[key_index(s.key())].push_back(s.score());
+      if (s.has_change() && s.change() != 0) {
+        pb::Mover mv;
+        mv.set_person_id(id);
+        mv.set_key(s.key());
+        mv.set_name(s.name());
+        mv.set_change(s.change());
+        movers.push_back(mv);
+      }
+    }
+  }
+  if (view.members_with_pulse() == 0) return view;
+  double weakest_mean = 1e9;
+  for (std::size_t k = 0; k < kKeys.size(); ++k) {
+    double sum = 0;
+    for (double x : latest[k]) sum += x;
+    const double mean = sum / static_cast<double>(latest[k].size());
+    double sq = 0;
+    for (double x : latest[k]) sq += (x - mean) * (x - mean);
+    auto* st = view.add_keys();
+    st->set_key(kKeys[k]);
+    st->set_name(key_name(kKeys[k]));
+    st->set_mean(std::round(mean * 1000) / 1000);
+    st->set_spread(std::round(std::sqrt(sq / static_cast<double>(latest[k].size())) * 1000) / 1000);
+    if (mean < weakest_mean) {
+      weakest_mean = mean;
+      view.set_weakest(kKeys[k]);
+    }
+  }
+  std::stable_sort(movers.begin(), movers.end(), [](const auto& a, const auto& b) {
+    return std::abs(a.change()) > std::abs(b.change());
+  });
+  for (std::size_t i = 0; i < movers.size() && i < 5; ++i) *view.add_moved_most() = movers[i];
+  return view;
+}
+
+void trend_trust(pb::TrustAssessment& t, const std::vector<pb::TrustAssessment>& same_role,
+                 int window) {
+  if (!same_role.empty()) {
+    t.set_has_change(true);
+    t.set_change(std::round((t.trust() - same_role.back().trust()) * 1000) / 1000);
+  }
+  double sum = t.trust();
+  int n = 1;
+  for (auto it = same_role.rbegin(); it != same_role.rend() && n < window; ++it, ++n)
+    sum += it->trust();
+  t.set_moving_average(std::round(sum / n * 1000) / 1000);
+}
+
 }  // namespace coach::motivation_keys

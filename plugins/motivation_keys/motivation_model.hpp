@@ -6,6 +6,7 @@
 
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "coach/error.hpp"
@@ -37,6 +38,11 @@ pb::Key weakest_of(const KeyScores& scores);
 pb::Pulse make_pulse(const std::string& person, std::int64_t taken_ms, const KeyScores& scores,
                      const std::vector<pb::Pulse>& previous, int window);
 
+// A team's view from each member's latest pulse (person id, pulse): mean and spread per key, the
+// weakest key, and the five who moved most. Aggregates only: no individual answers.
+pb::TeamView summarize_team(const std::string& team_id, std::size_t members,
+                            const std::vector<std::pair<std::string, pb::Pulse>>& latest);
+
 // Trust ratings run from 1 to 10; self-orientation must be positive (the equation divides by it).
 inline constexpr double kTrustMin = 1.0;
 inline constexpr double kTrustMax = 10.0;
@@ -44,6 +50,10 @@ void validate_trust(const pb::RateTrustRequest& r);
 // T = (C + R + I) / S; strongest and weakest factor (S inverted: 11 - S), spread of the four and
 // uneven when the spread reaches uneven_spread.
 pb::TrustAssessment assess_trust(const pb::RateTrustRequest& r, double uneven_spread);
+// The change since the last rating in the same role and the moving average over `window`
+// ratings (earlier: that role's ratings, oldest first, without this one).
+void trend_trust(pb::TrustAssessment& rating, const std::vector<pb::TrustAssessment>& earlier,
+                 int window);
 
 // Perform rose by at least min_change from the first to the last of `recent` pulses while Engage
 // and Enjoy both fell by at least min_change. Empty when not; else one line per key.
