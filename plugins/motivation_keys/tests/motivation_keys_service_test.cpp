@@ -8,6 +8,7 @@
 
 #include "motivation_model.hpp"
 #include "plugin_client.hpp"
+#include "pulse_answers.hpp"
 
 namespace coach::motivation_keys {
 namespace {
@@ -29,19 +30,9 @@ class MotivationKeysServiceTest : public ::testing::Test {
     r.set_team_id(team);
     client_.ok<pb::Person>("RegisterPerson", r);
   }
-  // Every item of a key answered so the key scores `level`.
   Reply pulse(const std::string& id, int engage, int empower, int perform, int enjoy) {
-    pb::RecordPulseRequest r;
-    r.set_person_id(id);
-    std::map<int, int> level{{pb::KEY_ENGAGE, engage},
-                             {pb::KEY_EMPOWER, empower},
-                             {pb::KEY_PERFORM, perform},
-                             {pb::KEY_ENJOY, enjoy}};
-    for (const auto& item : questionnaire_.items()) {
-      const int v = level[item.key()];
-      r.add_answers(item.reverse_keyed() ? 6 - v : v);
-    }
-    return client_.call("RecordPulse", r);
+    return client_.call("RecordPulse",
+                        pulse_answers(questionnaire_, id, engage, empower, perform, enjoy));
   }
   Reply rate(const std::string& sp, const std::string& account, double c, double r, double i,
              double s) {

@@ -11,6 +11,7 @@
 #include "coach/v1/motivation_keys.pb.h"
 #include "daemon_process.hpp"
 #include "plugin_client.hpp"
+#include "pulse_answers.hpp"
 
 namespace coach::motivation_keys {
 namespace {
@@ -89,19 +90,8 @@ class MotivationKeysTest : public ::testing::Test {
     ok<pb::Person>("RegisterPerson", r);
   }
 
-  // Every item of a key answered so the key scores `level`.
   Reply pulse(const std::string& id, int engage, int empower, int perform, int enjoy) {
-    pb::RecordPulseRequest r;
-    r.set_person_id(id);
-    std::map<int, int> level{{pb::KEY_ENGAGE, engage},
-                             {pb::KEY_EMPOWER, empower},
-                             {pb::KEY_PERFORM, perform},
-                             {pb::KEY_ENJOY, enjoy}};
-    for (const auto& item : questionnaire_.items()) {
-      const int v = level[item.key()];
-      r.add_answers(item.reverse_keyed() ? 6 - v : v);
-    }
-    return call("RecordPulse", r);
+    return call("RecordPulse", pulse_answers(questionnaire_, id, engage, empower, perform, enjoy));
   }
 
   Reply rate(const std::string& sp, const std::string& account, double c, double r, double i,
