@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: Apache-2.0
+// service_followup's services in-process, through coach/testing.hpp's manual clock and captured
+// events and schedules: a case's life with its follow-ups, repeat contacts, accounts at risk, an
+// imported history settling, and refused input, in milliseconds.
+#include <gtest/gtest.h>
+#include <coach/testing.hpp>
+
+#include <chrono>
+
+#include "case_model.hpp"
+#include "plugin_client.hpp"
+
+namespace coach::service_followup {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::InProcessClient;
+
+class CaseServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override { t_.start(); }
+
+  pb::Case open(const std::string& id, const std::string& account = "acme") {
+    pb::OpenCaseRequest r;
+    r.set_case_id(id);
+    r.set_account_id(account);
+    r.set_salesperson_id("sam");
+    r.set_agent_id("zoe");
+    r.set_team_id("desk");
+    return client_.ok<pb::Case>("OpenCase", r);
+  }
+  pb::Case solve(const std::string& id) {
+    pb::SolveCaseRequest r;
+    r.set_case_id(id);
+    r.set_agent_id("zoe");
+    r.mutable_root_cause()->set_category("billing");
+    r.mutable_root_cause()->set_cause("price list not updated");
+    r.mutable_root_cause()->set_fix("price list corrected");
+    return client_.ok<pb::Case>("SolveCase", r);
+  }
+  pb::CaseActionRequest action(const std::string& id) {
+    pb::CaseActionRequest r;
+    r.set_case_id(id);
+    r.set_actor("customer");
+    return r;
+  }
+  pb::Case get(const std::string& id) {
+    pb::GetCaseRequest r;
+    r.set_case_id(id);
+    return client_.ok<pb::Case>("GetCase", r);
+  }
+
+  coach::testing::TestContext t_;
+  InProcessClient client_{t_};
+};
+
+TEST_F(CaseServiceTest, ASolveSchedulesTheCheckInAndTheAutoCloseWhichFireOnTime) {
+  open("c1");
+  solve("c1");
+  EXPECT_EQ(t_.pending("service_followup.check_in").size(), 1u);
+  EXPECT_EQ(t_.pending("service_followup.auto_close").size(), 1u);
+
+  t_.advance(23h);
+  EXPECT_EQ(t_.fire_due(), 0);
+  t_.advance(2h);
+  EXPECT_EQ(t_.fire_due(), 1);
+  auto due = t_.events("service_followup.follow_up_due");
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].as<pb::FollowUpDue>().kind(), "satisfaction_check_in");
+  EXPECT_EQ(due[0].as<pb::FollowUpDue>().salesperson_id(), "sam");
+  EXPECT_EQ(get("c1").state(), pb::CASE_STATE_SOLVED);
+
+  t_.advance(96h);
+  EXPECT_EQ(t_.fire_due(), 1);
+  EXPECT_EQ(get("c1").state(), pb::CASE_STATE_CLOSED);
+  ASSERT_EQ(t_.events("service_followup.case_closed").size(), 1u);
+  EXPECT_EQ(t_.events("service_followup.case_closed")[0].as<pb::CaseClosed>().closed_by(), "auto");
+  EXPECT_TRUE(t_.pending().empty());
+}
+
+TEST_F(CaseServiceTest, ReopeningCancelsTheFollowUpsAndTwoReopensPutTheAccountAtRisk) {
+  open("c1");
+  solve("c1");
+  ASSERT_EQ(client_.ok<pb::Case>("ReopenCase", action("c1")).state(), pb::CASE_STATE_OPEN);
+  EXPECT_TRUE(t_.pending().empty()) << "the reopened case's follow-ups were cancelled";
+  EXPECT_TRUE(t_.events("service_followup.account_at_risk").empty());
+  solve("c1");
+  client_.ok<pb::Case>("ReopenCase", action("c1"));
+  EXPECT_EQ(t_.events("service_followup.case_reopened").size(), 2u);
+  auto risk = t_.events("service_followup.account_at_risk");
+  ASSERT_EQ(risk.size(), 1u);
+  EXPECT_EQ(risk[0].as<pb::AccountAtRisk>().evidence(0), "case c1 reopened 2 times");
+}
+
+TEST_F(CaseServiceTest, AContactOnAClosedCaseOpensALinkedFollowUpCase) {
+  open("c1");
+  solve("c1");
+  client_.ok<pb::Case>("CloseCase", action("c1"));
+  auto reply = client_.ok<pb::ContactReply>("CustomerContact", action("c1"));
+  EXPECT_EQ(reply.outcome(), "follow_up_opened");
+  EXPECT_EQ(reply.follow_up().case_id(), "c1-f1");
+  EXPECT_EQ(get("c1-f1").follow_up_of(), "c1");
+  EXPECT_EQ(t_.events("service_followup.repeat_contact").size(), 1u);
+}
+
+TEST_F(CaseServiceTest, ContactsWithinTheWindowPutTheAccountAtRiskOutsideItTheyDoNot) {
+  open("c1");
+  t_.advance(8 * 24h);  // past the 7-day window
+  open("c2");
+  t_.advance(1min);  // contacts on one case in the same millisecond count once
+  client_.ok<pb::ContactReply>("CustomerContact", action("c2"));
+  EXPECT_TRUE(t_.events("service_followup.account_at_risk").empty());
+  t_.advance(1h);
+  open("c3");  // the third contact within 7 days
+  ASSERT_EQ(t_.events("service_followup.account_at_risk").size(), 1u);
+}
+
+TEST_F(CaseServiceTest, AnImportedHistorySettlesIntoTheStateLivingThroughItGives) {
+  const auto now = t_.now_ms();
+  auto line = [&](std::string id, std::string kind, std::int64_t ago_h) {
+    pb::ImportEvent e;
+    e.set_event_id(std::move(id));
+    e.set_kind(std::move(kind));
+    e.set_case_id("old");
+    e.set_account_id("acme");
+    e.set_actor("zoe");
+    e.set_at_ms(now - ago_h * 3'600'000);
+    e.mutable_root_cause()->set_category("billing");
+    e.mutable_root_cause()->set_cause("c");
+    e.mutable_root_cause()->set_fix("f");
+    return e;
+  };
+  pb::ImportBatchRequest batch;
+  *batch.add_events() = line("e1", "opened", 200);
+  *batch.add_events() = line("e2", "solved", 150);  // its auto-close fell due 54 h ago
+  *batch.add_events() = line("e3", "teleported", 100);
+  auto reply = client_.ok<pb::ImportBatchReply>("ImportBatch", batch);
+  EXPECT_EQ(reply.results(0).outcome(), "applied");
+  EXPECT_EQ(reply.results(1).outcome(), "applied");
+  EXPECT_EQ(reply.results(2).code(), v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_EQ(client_.ok<pb::ImportBatchReply>("ImportBatch", batch).results(0).outcome(),
+            "duplicate");
+  // The consequence waits for the import to be quiet, then applies in event time.
+  EXPECT_EQ(get("old").state(), pb::CASE_STATE_SOLVED);
+  ASSERT_EQ(t_.pending("service_followup.import_settle").size(), 1u);
+  t_.advance(61min);
+  t_.fire_due();
+  auto settled = get("old");
+  EXPECT_EQ(settled.state(), pb::CASE_STATE_CLOSED);
+  EXPECT_EQ(settled.closed_ms(), now - 54 * 3'600'000);
+  EXPECT_TRUE(t_.events("service_followup.follow_up_due").empty()) << "no past check-in announced";
+}
+
+TEST_F(CaseServiceTest, RefusedInputStoresNothingAndAnnouncesNothing) {
+  pb::SolveCaseRequest no_case;
+  no_case.set_case_id("ghost");
+  EXPECT_EQ(client_.call("SolveCase", no_case).code, v1::STATUS_CODE_NOT_FOUND);
+  open("c1");
+  t_.clear_events();
+  pb::SolveCaseRequest bad;
+  bad.set_case_id("c1");
+  bad.set_agent_id("zoe");
+  bad.mutable_root_cause()->set_category("astrology");
+  bad.mutable_root_cause()->set_cause("stars");
+  bad.mutable_root_cause()->set_fix("none");
+  auto refused = client_.call("SolveCase", bad);
+  EXPECT_EQ(refused.code, v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_NE(refused.message.find("root_cause.category"), std::string::npos) << refused.message;
+  EXPECT_EQ(get("c1").state(), pb::CASE_STATE_OPEN);
+  EXPECT_TRUE(t_.pending().empty());
+  EXPECT_TRUE(t_.events().empty());
+  pb::OpenCaseRequest again;
+  again.set_case_id("c1");
+  again.set_account_id("acme");
+  EXPECT_EQ(client_.call("OpenCase", again).code, v1::STATUS_CODE_FAILED_PRECONDITION);
+}
+
+TEST_F(CaseServiceTest, AccountMeasuresCountOnlyThatAccount) {
+  open("a1", "acme");
+  solve("a1");
+  open("b1", "globex");
+  pb::MeasuresRequest r;
+  r.set_account_id("acme");
+  auto m = client_.ok<pb::Measures>("GetMeasures", r);
+  EXPECT_EQ(m.cases(), 1);
+  EXPECT_EQ(m.resolved(), 1);
+  EXPECT_EQ(client_.ok<pb::Measures>("GetMeasures", pb::MeasuresRequest()).cases(), 2);
+}
+
+}  // namespace
+}  // namespace coach::service_followup
