@@ -4,36 +4,26 @@
 
 #include "hello.pb.h"
 
-namespace {
-
 using acme::hello::v1::GreetReply;
 using acme::hello::v1::GreetRequest;
 
 class HelloPlugin final : public coach::Plugin {
  public:
   static const coach::PluginManifest& manifest() {
-    static const coach::ConfigKey config[] = {{.path = "salutation",
-                                               .default_value = "Hello",
-                                               .description = "the greeting's first word"},
-                                              {}};
     static const coach::PluginManifest m{.name = "hello",
                                          .version = "1.0.0",
                                          .description = "example third-party plugin",
-                                         .service = "acme.hello.v1.Hello",
-                                         .config = config};
+                                         .service = "acme.hello.v1.Hello"};
     return m;
   }
   void start(coach::PluginContext& ctx) override {
-    ctx.serve("Greet", [&ctx](const GreetRequest& req, const coach::RequestContext& rc) {
+    ctx.serve("Greet", [](const GreetRequest& req, const coach::RequestContext& rc) {
       if (req.name().empty()) throw coach::invalid_argument("name", "must not be empty");
       GreetReply reply;
-      reply.set_greeting(ctx.config().get_string("salutation") + ", " + req.name() + ", from " +
-                         std::string(rc.tenant));
+      reply.set_greeting("Hello, " + req.name() + ", from " + std::string(rc.tenant));
       return reply;
     });
   }
 };
-
-}  // namespace
 
 COACH_PLUGIN(HelloPlugin)
