@@ -124,5 +124,22 @@ TEST(BehaviorStylesConfig, BrokenGuidanceFileRefusesThePluginWithAReason) {
   EXPECT_NE(d.log().find("need traits for all four quadrants"), std::string::npos) << d.log();
 }
 
+TEST(BehaviorStylesConfig, ATypoInANestedKeyIsRefusedNamingItsPathAndLine) {
+  DaemonProcess d("  behavior_styles:\n    config:\n      names:\n        tells_control: Boss\n",
+                  "", "info");
+  d.start();
+  const auto log = d.log();
+  const auto at = log.find("plugins.behavior_styles.config.names.tells_control (line ");
+  ASSERT_NE(at, std::string::npos) << log;
+  EXPECT_NE(log.find("it accepts: tentative_below, instrument_file, guidance_file, "
+                     "names.tells_controls",
+                     at),
+            std::string::npos)
+      << log;
+  PluginClient c(d.request_endpoint(), "behavior_styles");
+  EXPECT_EQ(c.call("GetInstrument", pb::GetInstrumentRequest()).code,
+            v1::STATUS_CODE_PLUGIN_DISABLED);
+}
+
 }  // namespace
 }  // namespace coach::behavior_styles
