@@ -14,8 +14,8 @@
 #include "config.hpp"
 #include "cpu_scheduling.hpp"
 #include "daemon.hpp"
-#include "default_config_printer.hpp"
 #include "logging.hpp"
+#include "plugin_docs.hpp"
 #include "signal_watcher.hpp"
 
 int main(int argc, char** argv) {
@@ -31,18 +31,22 @@ int main(int argc, char** argv) {
   app.add_flag("--print-default-config", print_default,
                "Print the default config, every plugin key with its default and description, "
                "and exit (with --config: for the plugins that file configures)");
-  std::string table_plugin;
+  std::string table_plugin, methods_plugin;
   app.add_option("--print-config-table", table_plugin,
                  "Print PLUGIN's config schema as the Markdown table of its README and exit");
+  app.add_option("--print-method-table", methods_plugin,
+                 "Print PLUGIN's rpcs with their .proto comments as a Markdown table and exit");
   app.set_version_flag("--version", std::string("coachd ") + PROJECT_VERSION);
   CLI11_PARSE(app, argc, argv);
 
-  if (print_default || !table_plugin.empty()) {
+  if (print_default || !table_plugin.empty() || !methods_plugin.empty()) {
     try {
       auto base = config_path.empty() ? coach::core::default_config()
                                       : coach::core::load_config_file(config_path);
       const std::string text = print_default ? coach::core::print_default_config(base)
-                                             : coach::core::plugin_config_table(base, table_plugin);
+                               : !table_plugin.empty()
+                                   ? coach::core::plugin_config_table(base, table_plugin)
+                                   : coach::core::plugin_method_table(base, methods_plugin);
       std::fputs(text.c_str(), stdout);
       return 0;
     } catch (const std::exception& e) {
