@@ -16,6 +16,10 @@
 
 namespace coach::core {
 
+// The core's .proto files with their comments (proto/CMakeLists.txt embeds them).
+extern const unsigned char kDescriptorSet[];
+extern const std::uint64_t kDescriptorSetSize;
+
 namespace {
 
 constexpr const char* kBackendEndpoint = "inproc://coachd.plugins";
@@ -110,6 +114,7 @@ void Daemon::register_admin_route() {
   admin.description = "the daemon itself: health, plugin list, message descriptors";
   const auto* service = v1::HealthRequest::descriptor()->file()->FindServiceByName("Coachd");
   admin.proto_service = service->full_name();
+  admin.descriptor_set.assign(reinterpret_cast<const char*>(kDescriptorSet), kDescriptorSetSize);
   for (int i = 0; i < service->method_count(); ++i) {
     const auto* m = service->method(i);
     admin.methods[m->name()] = {m->input_type(), m->output_type()};

@@ -26,6 +26,27 @@ TEST_F(CoachctlTest, CallsPluginWithDescriptorsFromTheDaemon) {
   EXPECT_NE(r.output.find(R"("tenant":"default")"), std::string::npos) << r.output;
 }
 
+TEST_F(CoachctlTest, DescribeListsMethodsWithTheirTypesAndProtoComments) {
+  auto echo = ctl({"describe", "echo"});
+  ASSERT_EQ(echo.exit_code, 0) << echo.output;
+  EXPECT_NE(echo.output.find("echo (coach.v1.echo.Echo)"), std::string::npos) << echo.output;
+  EXPECT_NE(echo.output.find("Echo(coach.v1.echo.EchoRequest) returns (coach.v1.echo.EchoReply)\n"
+                             "      Returns the text after the configured greeting"),
+            std::string::npos)
+      << echo.output;
+  auto admin = ctl({"describe", "coachd"});
+  EXPECT_NE(admin.output.find("Health(coach.v1.HealthRequest) returns (coach.v1.HealthReply)\n"
+                              "      Whether the daemon serves"),
+            std::string::npos)
+      << admin.output;
+  // A fixture built without coach_add_plugin has no comments to show, only its methods.
+  EXPECT_NE(ctl({"describe", "good"}).output.find("Echo(google.protobuf.StringValue)"),
+            std::string::npos);
+  auto unknown = ctl({"describe", "nobody"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.output.find("no plugin serves 'nobody'"), std::string::npos) << unknown.output;
+}
+
 TEST_F(CoachctlTest, HealthAndPluginsPrintJson) {
   auto h = ctl({"health"});
   EXPECT_EQ(h.exit_code, 0) << h.output;
