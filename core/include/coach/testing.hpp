@@ -189,7 +189,8 @@ class TestContext final : public detail::HostContext {
   // against its schema and defaults filled in (throws coach::Error naming a bad key).
   TestContext(std::initializer_list<std::pair<std::string_view, std::string_view>> config = {})
       : TestContext(*coach_plugin_entry::manifest(), to_config(config)) {}
-  // A context for the plugin that manifest describes.
+  // A context for the plugin that manifest describes (kept by reference: it must outlive the
+  // context, as a static manifest() does).
   TestContext(const PluginManifest& manifest, const Config& config)
       : manifest_(manifest),
         config_(manifest.name,
@@ -219,12 +220,15 @@ class TestContext final : public detail::HostContext {
       throw Error(v1::STATUS_CODE_FAILED_PRECONDITION, "plugin refused: " + error);
     }
   }
-  // Runs the plugin's stop(); also done by the destructor.
+  // Runs the plugin's stop(); also done by the destructor. What it registered goes with it.
   void stop() {
     if (!instance_) return;
     std::string ignored;
     instance_->stop(ignored);
     instance_.reset();
+    methods_.clear();
+    subscriptions_.clear();
+    due_handlers_.clear();
   }
 
   // The context a service class under test is constructed with. Its serve(), subscribe() and
