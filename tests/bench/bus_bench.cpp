@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "bus_client.hpp"
-#include "echo.pb.h"
 #include "daemon_process.hpp"
+#include "echo.pb.h"
 #include "envelope.hpp"
 
 namespace {
