@@ -29,14 +29,25 @@ class CaseServiceTest : public ::testing::Test {
     r.set_team_id("desk");
     return client_.ok<pb::Case>("OpenCase", r);
   }
-  pb::Case solve(const std::string& id) {
+  static pb::SolveCaseRequest solve_request(const std::string& id,
+                                            const std::string& category = "billing") {
     pb::SolveCaseRequest r;
     r.set_case_id(id);
     r.set_agent_id("zoe");
-    r.mutable_root_cause()->set_category("billing");
+    r.mutable_root_cause()->set_category(category);
     r.mutable_root_cause()->set_cause("price list not updated");
     r.mutable_root_cause()->set_fix("price list corrected");
-    return client_.ok<pb::Case>("SolveCase", r);
+    return r;
+  }
+  pb::Case solve(const std::string& id) {
+    return client_.ok<pb::Case>("SolveCase", solve_request(id));
+  }
+  testing::Reply act(const std::string& method, const std::string& id, std::int64_t at_ms = 0) {
+    pb::CaseActionRequest r;
+    r.set_case_id(id);
+    r.set_actor("someone");
+    r.set_at_ms(at_ms);
+    return client_.call(method, r);
   }
   pb::CaseActionRequest action(const std::string& id) {
     pb::CaseActionRequest r;
@@ -151,28 +162,38 @@ TEST_F(CaseServiceTest, AnImportedHistorySettlesIntoTheStateLivingThroughItGives
   EXPECT_TRUE(t_.events("service_followup.follow_up_due").empty()) << "no past check-in announced";
 }
 
-TEST_F(CaseServiceTest, RefusedInputStoresNothingAndAnnouncesNothing) {
-  pb::SolveCaseRequest no_case;
-  no_case.set_case_id("ghost");
-  EXPECT_EQ(client_.call("SolveCase", no_case).code, v1::STATUS_CODE_NOT_FOUND);
-  open("c1");
-  t_.clear_events();
-  pb::SolveCaseRequest bad;
-  bad.set_case_id("c1");
-  bad.set_agent_id("zoe");
-  bad.mutable_root_cause()->set_category("astrology");
-  bad.mutable_root_cause()->set_cause("stars");
-  bad.mutable_root_cause()->set_fix("none");
-  auto refused = client_.call("SolveCase", bad);
-  EXPECT_EQ(refused.code, v1::STATUS_CODE_INVALID_ARGUMENT);
-  EXPECT_NE(refused.message.find("root_cause.category"), std::string::npos) << refused.message;
-  EXPECT_EQ(get("c1").state(), pb::CASE_STATE_OPEN);
-  EXPECT_TRUE(t_.pending().empty());
-  EXPECT_TRUE(t_.events().empty());
-  pb::OpenCaseRequest again;
-  again.set_case_id("c1");
-  again.set_account_id("acme");
-  EXPECT_EQ(client_.call("OpenCase", again).code, v1::STATUS_CODE_FAILED_PRECONDITION);
+TEST_F(CaseServiceTest, BadInputGetsAClearErrorAndStoresNothing) {
+  open("c1", "acme");
+  const auto before = get("c1");
+  auto unknown = act("AgentReply", "nope");
+  EXPECT_EQ(unknown.code, v1::STATUS_CODE_NOT_FOUND);
+  EXPECT_NE(unknown.message.find("case_id"), std::string::npos);
+  auto early = act("AgentReply", "c1", before.opened_ms() - 1000);
+  EXPECT_EQ(early.code, v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_NE(early.message.find("at_ms"), std::string::npos) << early.message;
+  pb::SolveCaseRequest no_root;
+  no_root.set_case_id("c1");
+  auto unrooted = client_.call("SolveCase", no_root);
+  EXPECT_EQ(unrooted.code, v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_NE(unrooted.message.find("root_cause"), std::string::npos);
+  auto off_taxonomy = client_.call("SolveCase", solve_request("c1", "astrology"));
+  EXPECT_EQ(off_taxonomy.code, v1::STATUS_CODE_INVALID_ARGUMENT);
+  EXPECT_NE(off_taxonomy.message.find("root_cause.category"), std::string::npos);
+  auto illegal = act("CloseCase", "c1");
+  EXPECT_EQ(illegal.code, v1::STATUS_CODE_FAILED_PRECONDITION);
+  EXPECT_NE(illegal.message.find("cannot close"), std::string::npos);
+  pb::OpenCaseRequest dup;
+  dup.set_case_id("c1");
+  dup.set_account_id("acme");
+  EXPECT_EQ(client_.call("OpenCase", dup).code, v1::STATUS_CODE_FAILED_PRECONDITION);
+  auto after = get("c1");
+  EXPECT_EQ(after.history_size(), before.history_size()) << "a refused change was stored";
+  EXPECT_EQ(after.state(), pb::CASE_STATE_OPEN);
+  pb::ListAccountCasesRequest none;
+  none.set_account_id("nobody");
+  EXPECT_EQ(client_.call("ListAccountCases", none).code, v1::STATUS_CODE_NOT_FOUND);
+  EXPECT_TRUE(t_.pending().empty()) << "a refused solve scheduled follow-ups";
+  EXPECT_TRUE(t_.events("service_followup.case_").empty()) << "a refused change was announced";
 }
 
 TEST_F(CaseServiceTest, AccountMeasuresCountOnlyThatAccount) {
