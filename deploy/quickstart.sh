@@ -75,6 +75,21 @@ run call service_followup SolveCase '{"case_id":"'"$demo"'","agent_id":"zoe","ro
 run call service_followup GetMeasures '{"account_id":"acme"}'
 run schedule list --plugin service_followup --state pending --limit 4
 
+echo; echo "== coaching_sessions worked example (plugins/coaching_sessions/README.md)"
+# A salesperson of her own per run: a relationship is started once.
+sp="ana-$(date +%s)"
+rel="carl~$sp"
+due=$(( $(date +%s) * 1000 + 6 * 86400000 ))
+answers="[2,2,3,4,3,4,4,3,3,4,4,3,4,3,4,4,5]"
+run call coaching_sessions StartRelationship '{"coach_id":"carl","salesperson_id":"'"$sp"'","coach_role":"COACH_ROLE_MANAGER","team_id":"east","cadence":"weekly"}'
+run call motivation_keys RegisterPerson '{"person_id":"'"$sp"'","display_name":"Ana","team_id":"east"}'
+run call motivation_keys RateTrust '{"salesperson_id":"'"$sp"'","account_id":"acme","role":"RATER_ROLE_CUSTOMER","credibility":4,"reliability":4,"intimacy":4,"self_orientation":2}'
+run call motivation_keys RateTrust '{"salesperson_id":"'"$sp"'","account_id":"acme","role":"RATER_ROLE_CUSTOMER","credibility":4,"reliability":4,"intimacy":4,"self_orientation":4}'
+run call coaching_sessions SubmitPrep '{"relationship_id":"'"$rel"'","submitted_by":"'"$sp"'","prep":{"figures":[{"name":"new revenue","this_period":95000,"previous_period":100000},{"name":"first meetings","this_period":2,"previous_period":5}],"audit_answers":'"$answers"',"gaps":["too few first meetings"],"internal_factors":["two weeks on a tender"],"external_factors":["a competitor cut prices in the north"],"within_influence":["how many first meetings I book"],"outside_influence":["the competitor'"'"'s prices"],"focus":"four first meetings in the north","upskilling":["read about discovery questions","tried a referral ask at Initech"],"keep":["weekly account reviews"],"drop":["cold email blasts"],"create":["a referral ask after each delivery"]}}'
+run call coaching_sessions GetAgenda '{"relationship_id":"'"$rel"'"}'
+run call coaching_sessions RecordSession '{"relationship_id":"'"$rel"'","steps":{"acknowledge":"New revenue is 5 % below last month, and you have named why.","explore":"What was different this month? What changed at acme?","plan":"Four first meetings in the north; a referral ask after each delivery.","offer_help":"I will introduce you to the partner in the north."},"coach_questions":["What was different this month compared with last month?","Which of these factors can you influence?","What would make the biggest difference with acme?","How can I help?"],"talk":{"coach_seconds":600,"salesperson_seconds":1500},"duration_minutes":40,"action_items":[{"text":"book four first meetings in the north","owner":"ITEM_OWNER_SALESPERSON","due_ms":"'"$due"'"},{"text":"introduce Ana to the north partner","owner":"ITEM_OWNER_COACH","due_ms":"'"$due"'"}]}'
+run call coaching_sessions GetAgenda '{"relationship_id":"'"$rel"'"}'
+
 if [ "$detach" = 1 ]; then
   echo
   echo "coachd is running in the background (pid $pid, log $log)."

@@ -13,6 +13,7 @@
 #include "coach/v1/motivation_keys.pb.h"
 #include "coach/v1/service_followup.pb.h"
 #include "daemon_process.hpp"
+#include "event_listener.hpp"
 #include "plugin_client.hpp"
 
 namespace coach::service_followup {
@@ -29,46 +30,10 @@ using namespace std::chrono_literals;
 const std::string kPlugins = "  service_followup: {}\n  motivation_keys: {}\n";
 const std::string kTestClock = "deployment: test\nscheduler:\n  clock: test\n  poll_ms: 100\n";
 
-// Collects events from the daemon's event endpoint.
-class Events {
+// service_followup's events from the daemon.
+class Events : public testing::EventListener {
  public:
-  explicit Events(const std::string& endpoint) : socket_(ctx_, zmq::socket_type::sub) {
-    socket_.set(zmq::sockopt::subscribe, "service_followup.");
-    socket_.set(zmq::sockopt::rcvtimeo, 50);
-    socket_.connect(endpoint);
-    std::this_thread::sleep_for(200ms);
-  }
-  // Waits up to timeout until `want` events on topic arrived; returns how many did.
-  int count(const std::string& topic, int want = 1, std::chrono::milliseconds timeout = 3s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    do {
-      std::vector<zmq::message_t> parts;
-      while (zmq::recv_multipart(socket_, std::back_inserter(parts)) && parts.size() == 2) {
-        ++seen_[parts[0].to_string()];
-        payloads_[parts[0].to_string()].push_back(parts[1].to_string());
-        parts.clear();
-      }
-    } while (seen_[topic] < want && std::chrono::steady_clock::now() < deadline);
-    return seen_[topic];
-  }
-  template <typename Msg>
-  std::vector<Msg> all(const std::string& topic) {
-    std::vector<Msg> out;
-    for (const auto& bytes : payloads_[topic]) {
-      v1::Envelope env;
-      env.ParseFromString(bytes);
-      Msg m;
-      env.payload().UnpackTo(&m);
-      out.push_back(m);
-    }
-    return out;
-  }
-
- private:
-  zmq::context_t ctx_;
-  zmq::socket_t socket_;
-  std::map<std::string, int> seen_;
-  std::map<std::string, std::vector<std::string>> payloads_;
+  explicit Events(const std::string& endpoint) : EventListener(endpoint, "service_followup.") {}
 };
 
 void expect_signals(PluginClient& mk, const std::string& account, int want) {
