@@ -19,7 +19,7 @@ export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 echo "== building (release preset)"
 t0=$(date +%s)
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target coachd coachctl echo behavior_styles motivation_keys service_followup
+cmake --build --preset release -j "$(nproc)" --target coachd coachctl echo behavior_styles motivation_keys service_followup coaching_sessions
 echo "== built in $(( $(date +%s) - t0 )) s"
 
 bin=build/release/bin
@@ -81,13 +81,14 @@ sp="ana-$(date +%s)"
 rel="carl~$sp"
 due=$(( $(date +%s) * 1000 + 6 * 86400000 ))
 answers="[2,2,3,4,3,4,4,3,3,4,4,3,4,3,4,4,5]"
-run call coaching_sessions StartRelationship '{"coach_id":"carl","salesperson_id":"'"$sp"'","coach_role":"COACH_ROLE_MANAGER","team_id":"east","cadence":"weekly"}'
+run call coaching_sessions StartRelationship '{"coach_id":"carl","salesperson_id":"'"$sp"'","salesperson_name":"Ana","coach_role":"COACH_ROLE_MANAGER","team_id":"east","cadence":"weekly"}'
 run call motivation_keys RegisterPerson '{"person_id":"'"$sp"'","display_name":"Ana","team_id":"east"}'
 run call motivation_keys RateTrust '{"salesperson_id":"'"$sp"'","account_id":"acme","role":"RATER_ROLE_CUSTOMER","credibility":4,"reliability":4,"intimacy":4,"self_orientation":2}'
 run call motivation_keys RateTrust '{"salesperson_id":"'"$sp"'","account_id":"acme","role":"RATER_ROLE_CUSTOMER","credibility":4,"reliability":4,"intimacy":4,"self_orientation":4}'
 run call coaching_sessions SubmitPrep '{"relationship_id":"'"$rel"'","submitted_by":"'"$sp"'","prep":{"figures":[{"name":"new revenue","this_period":95000,"previous_period":100000},{"name":"first meetings","this_period":2,"previous_period":5}],"audit_answers":'"$answers"',"gaps":["too few first meetings"],"internal_factors":["two weeks on a tender"],"external_factors":["a competitor cut prices in the north"],"within_influence":["how many first meetings I book"],"outside_influence":["the competitor'"'"'s prices"],"focus":"four first meetings in the north","upskilling":["read about discovery questions","tried a referral ask at Initech"],"keep":["weekly account reviews"],"drop":["cold email blasts"],"create":["a referral ask after each delivery"]}}'
 run call coaching_sessions GetAgenda '{"relationship_id":"'"$rel"'"}'
 run call coaching_sessions RecordSession '{"relationship_id":"'"$rel"'","steps":{"acknowledge":"New revenue is 5 % below last month, and you have named why.","explore":"What was different this month? What changed at acme?","plan":"Four first meetings in the north; a referral ask after each delivery.","offer_help":"I will introduce you to the partner in the north."},"coach_questions":["What was different this month compared with last month?","Which of these factors can you influence?","What would make the biggest difference with acme?","How can I help?"],"talk":{"coach_seconds":600,"salesperson_seconds":1500},"duration_minutes":40,"action_items":[{"text":"book four first meetings in the north","owner":"ITEM_OWNER_SALESPERSON","due_ms":"'"$due"'"},{"text":"introduce Ana to the north partner","owner":"ITEM_OWNER_COACH","due_ms":"'"$due"'"}]}'
+run call coaching_sessions UpdateActionItem '{"relationship_id":"'"$rel"'","item_id":"s1-2","state":"ITEM_STATE_DONE"}'
 run call coaching_sessions GetAgenda '{"relationship_id":"'"$rel"'"}'
 
 if [ "$detach" = 1 ]; then

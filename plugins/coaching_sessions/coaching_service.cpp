@@ -175,7 +175,8 @@ std::int64_t CoachingService::last_held_ms(const pb::Relationship& rel) {
 }
 
 pb::Agenda CoachingService::agenda_of(const pb::Relationship& rel, const pb::Session& session) {
-  return build_agenda(session, rel.salesperson_id(), open_items(rel.relationship_id()),
+  const auto& name = rel.salesperson_name().empty() ? rel.salesperson_id() : rel.salesperson_name();
+  return build_agenda(session, name, open_items(rel.relationship_id()),
                       signals_since(rel.salesperson_id(), last_held_ms(rel)), ctx_.now_ms());
 }
 
@@ -239,6 +240,8 @@ pb::Relationship CoachingService::start_relationship(const pb::StartRelationship
   rel.set_salesperson_id(r.salesperson_id());
   rel.set_coach_role(r.coach_role());
   rel.set_team_id(r.team_id());
+  if (r.salesperson_name().size() > 200) throw invalid_argument("salesperson_name", "too long");
+  rel.set_salesperson_name(r.salesperson_name());
   rel.set_cadence_days(days);
   rel.set_started_ms(ctx_.now_ms());
   const auto first =
@@ -592,7 +595,10 @@ void CoachingService::on_event(const Event& event) {
     s.set_account_id(text_at(p, "account_id"));
     s.set_summary(fmt::format("Trust with {} dropped from {} to {}", s.account_id(),
                               text_at(p, "previous"), text_at(p, "current")));
-    s.add_evidence(fmt::format("a {} rating fell by {}", text_at(p, "role"), text_at(p, "drop")));
+    std::string role = text_at(p, "role");  // RATER_ROLE_CUSTOMER -> customer
+    role = role.substr(role.rfind('_') + 1);
+    for (auto& c : role) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    s.add_evidence(fmt::format("a {} rating fell by {}", role, text_at(p, "drop")));
     add_signal(text_at(p, "salesperson_id"), s);
   } else if (topic == "motivation_keys.crisis_push_risk") {
     s.set_kind("crisis_push_risk");
