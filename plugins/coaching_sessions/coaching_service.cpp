@@ -164,7 +164,7 @@ std::vector<pb::Signal> CoachingService::signals_since(const std::string& salesp
   std::vector<pb::Signal> out;
   if (auto log = store().get<pb::SignalLog>("signals/" + salesperson)) {
     for (const auto& s : log->signals())
-      if (s.at_ms() > after_ms) out.push_back(s);
+      if (s.at_ms() >= after_ms) out.push_back(s);
   }
   return out;
 }
@@ -278,8 +278,21 @@ pb::Prep CoachingService::submit_prep(const pb::SubmitPrepRequest& r) {
   std::int64_t version = 0;
   auto s = newest_session(rel.relationship_id(), &version);
   if (!s || s->state() != pb::SESSION_STATE_PLANNED)
-    throw Error(v1::STATUS_CODE_FAILED_PRECONDITION,
-                "relationship_id: no session is planned; its last one was already held");
+    throw Error(v1::STATUS_CODE_FAILED_PRECONDITION, "relationship_id: no session is planned");
+  if (!r.session_id().empty() && r.session_id() != s->session_id()) {
+    const auto at = r.session_id().rfind('.');
+    const bool earlier =
+        r.session_id().substr(0, at) == rel.relationship_id() && at != std::string::npos &&
+        r.session_id().find_first_not_of("0123456789", at + 1) == std::string::npos &&
+        session_number(r.session_id()) < session_number(s->session_id());
+    if (earlier)
+      throw Error(v1::STATUS_CODE_FAILED_PRECONDITION,
+                  "session_id: '" + r.session_id() +
+                      "' was already held (or missed); the next "
+                      "session is '" +
+                      s->session_id() + "'");
+    throw not_found("session_id: session '" + r.session_id() + "'");
+  }
   pb::Prep prep = r.prep();
   std::vector<pb::AreaScore> previous;
   for (const auto& held : recent_held(rel.relationship_id(), recurrence_window_)) {

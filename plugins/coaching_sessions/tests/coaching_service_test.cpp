@@ -248,5 +248,81 @@ TEST_F(CoachingServiceTest, BadInputNamesTheFieldAndStoresNothing) {
       coach::Error);
 }
 
+TEST_F(CoachingServiceTest, EverySignalKindReachesTheAgendaWithItsEvidence) {
+  auto field = [](google::protobuf::Struct& s, const std::string& k) -> google::protobuf::Value& {
+    return (*s.mutable_fields())[k];
+  };
+  google::protobuf::Struct crisis;
+  field(crisis, "person_id").set_string_value("ana");
+  field(crisis, "evidence")
+      .mutable_list_value()
+      ->add_values()
+      ->set_string_value("Perform rose from 2.00 to 4.00");
+  t_.deliver("motivation_keys.crisis_push_risk", crisis);
+  google::protobuf::Struct plateau;
+  auto& status = *field(plateau, "status").mutable_struct_value();
+  field(status, "person_id").set_string_value("ana");
+  field(status, "evidence").set_string_value("4 periods within 5 % of 100");
+  t_.deliver("motivation_keys.plateau_detected", plateau);
+  for (const char* weakest : {"KEY_ENGAGE", "KEY_ENJOY"}) {  // only the latest counts
+    google::protobuf::Struct pulse;
+    auto& p = *field(pulse, "pulse").mutable_struct_value();
+    field(p, "person_id").set_string_value("ana");
+    field(p, "weakest").set_string_value(weakest);
+    t_.deliver("motivation_keys.pulse_recorded", pulse);
+  }
+  google::protobuf::Struct risk;
+  field(risk, "account_id").set_string_value("globex");
+  field(risk, "salesperson_id").set_string_value("ana");
+  field(risk, "evidence")
+      .mutable_list_value()
+      ->add_values()
+      ->set_string_value("case c7 reopened 2 times");
+  t_.deliver("service_followup.account_at_risk", risk);
+  // Ana is a Driver; a customer estimated Amiable is opposite on both axes.
+  google::protobuf::Struct profile;
+  auto& prof = *field(profile, "profile").mutable_struct_value();
+  field(*field(prof, "person").mutable_struct_value(), "person_id").set_string_value("ana");
+  field(*field(prof, "effective").mutable_struct_value(), "quadrant")
+      .set_string_value("QUADRANT_TELLS_CONTROLS");
+  t_.deliver("behavior_styles.profile_updated", profile);
+  google::protobuf::Struct estimate;
+  auto& est = *field(estimate, "estimate").mutable_struct_value();
+  field(est, "salesperson_id").set_string_value("ana");
+  field(est, "account_id").set_string_value("initech");
+  auto& style = *field(est, "style").mutable_struct_value();
+  field(style, "quadrant").set_string_value("QUADRANT_ASKS_EMOTES");
+  field(style, "name").set_string_value("Amiable");
+  t_.deliver("behavior_styles.customer_style_estimated", estimate);
+  // Another salesperson's signal stays off Ana's agenda.
+  field(risk, "salesperson_id").set_string_value("ben");
+  t_.deliver("service_followup.account_at_risk", risk);
+
+  std::map<std::string, pb::AgendaItem> signals;
+  const auto current = agenda();
+  for (const auto& item : current.items())
+    if (item.source() == "signal") signals[item.ref()] = item;
+  ASSERT_EQ(signals.size(), 5u);
+  EXPECT_EQ(signals["crisis_push_risk"].details(0), "Perform rose from 2.00 to 4.00");
+  EXPECT_EQ(signals["plateau_detected"].details(0), "4 periods within 5 % of 100");
+  EXPECT_EQ(signals["weakest_key"].title(), "Weakest motivation key in the latest pulse: Enjoy");
+  EXPECT_EQ(signals["account_at_risk"].title(), "Account globex is at risk after the sale");
+  EXPECT_EQ(signals["hardest_pairing"].title(),
+            "Hardest pairing with initech: the customer's style (Amiable) is opposite on both "
+            "axes");
+}
+
+TEST_F(CoachingServiceTest, PrepForASessionAlreadyHeldIsRefused) {
+  to_session();
+  client_.ok<pb::Session>("RecordSession", session());
+  pb::SubmitPrepRequest late;
+  late.set_relationship_id(kRel);
+  late.set_submitted_by("ana");
+  late.set_session_id(kRel + ".1");
+  auto r = client_.call("SubmitPrep", late);
+  EXPECT_EQ(r.code, v1::STATUS_CODE_FAILED_PRECONDITION);
+  EXPECT_NE(r.message.find("already held"), std::string::npos) << r.message;
+}
+
 }  // namespace
 }  // namespace coach::coaching_sessions

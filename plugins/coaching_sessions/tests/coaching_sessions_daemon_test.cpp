@@ -209,6 +209,23 @@ TEST_F(CoachingSessionsDaemonTest, AMonthOfWeeklySessions) {
                             "coaching_sessions", "GetMeasuresCsv", R"({"coach_id":"carl"})"});
   EXPECT_EQ(csv.exit_code, 0) << csv.output;
   EXPECT_NE(csv.output.find("coach carl,5,3"), std::string::npos) << csv.output;
+
+  // Everything is in the store: a restart keeps the relationship, its sessions and items.
+  cs_.reset();
+  daemon_.signal(SIGTERM);
+  ASSERT_EQ(daemon_.wait_exit(10s), 0);
+  daemon_.start();
+  cs_ = std::make_unique<PluginClient>(daemon_.request_endpoint(), "coaching_sessions");
+  pb::GetRelationshipRequest get;
+  get.set_relationship_id(kRel);
+  EXPECT_EQ(cs_->ok<pb::Relationship>("GetRelationship", get).sessions_held(), 3);
+  pb::ListSessionsRequest list;
+  list.set_relationship_id(kRel);
+  list.set_page_size(2);
+  auto page = cs_->ok<pb::SessionList>("ListSessions", list);
+  ASSERT_EQ(page.sessions_size(), 2);
+  EXPECT_EQ(page.sessions(0).session_id(), kRel + ".5") << "newest first";
+  EXPECT_FALSE(page.next_page_token().empty());
 }
 
 TEST(CoachingSessionsConfig, ALexiconThatDoesNotParseRefusesThePluginNamingTheFile) {
