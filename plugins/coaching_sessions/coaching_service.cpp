@@ -25,7 +25,11 @@ std::string session_key(const std::string& rel, int n) {
 }
 std::string session_id(const std::string& rel, int n) { return fmt::format("{}.{}", rel, n); }
 int session_number(const std::string& id) { return std::stoi(id.substr(id.rfind('.') + 1)); }
+// Open items and closed ones apart, so the agenda reads only the open.
 std::string item_prefix(const std::string& rel) { return "item/" + rel + "/"; }
+std::string closed_key(const std::string& rel, const std::string& item) {
+  return "closed/" + rel + "/" + item;
+}
 std::string facts_key(const std::string& index, const std::string& who, const pb::Session& s) {
   return fmt::format("{}/{}/{:015d}-{}", index, who, s.planned_ms(), s.session_id());
 }
@@ -206,6 +210,25 @@ void CoachingService::put_session(WriteBatch& batch, const pb::Session& s, std::
   if (!s.team_id().empty()) batch.put(facts_key("by_team", s.team_id(), s), facts);
 }
 
+void CoachingService::close_in_origins(WriteBatch& batch,
+                                       const std::vector<pb::ActionItem>& closed) {
+  std::map<std::string, std::pair<pb::Session, std::int64_t>> origins;
+  for (const auto& item : closed) {
+    auto it = origins.find(item.origin_session_id());
+    if (it == origins.end()) {
+      std::int64_t version = 0;
+      const auto key =
+          session_key(item.relationship_id(), session_number(item.origin_session_id()));
+      auto origin = store().get<pb::Session>(key, &version);
+      if (!origin) continue;
+      it = origins.emplace(item.origin_session_id(), std::make_pair(*origin, version)).first;
+    }
+    for (auto& a : *it->second.first.mutable_action_items())
+      if (a.item_id() == item.item_id()) a = item;
+  }
+  for (const auto& [id, origin] : origins) put_session(batch, origin.first, origin.second);
+}
+
 pb::Session CoachingService::plan_session(pb::Relationship& rel, std::int64_t planned_ms,
                                           WriteBatch& batch) {
   const int n = rel.sessions_planned() + 1;
@@ -370,17 +393,21 @@ pb::Session CoachingService::record_session(const pb::RecordSessionRequest& r) {
   s.set_state(pb::SESSION_STATE_HELD);
 
   WriteBatch batch;
+  std::vector<pb::ActionItem> closed;
   // Open items carry forward, linked to where they began; items done here close.
   for (auto& item : open) {
     const bool done = std::find(r.items_done().begin(), r.items_done().end(), item.item_id()) !=
                       r.items_done().end();
+    const auto key = item_prefix(rel.relationship_id()) + item.item_id();
     if (done) {
       item.set_state(pb::ITEM_STATE_DONE);
       item.set_closed_ms(held_ms);
+      batch.erase(key).put(closed_key(rel.relationship_id(), item.item_id()), item);
+      closed.push_back(item);
     } else {
       item.add_carried_to(s.session_id());
+      batch.put(key, item);
     }
-    batch.put(item_prefix(rel.relationship_id()) + item.item_id(), item);
   }
   const int n = session_number(s.session_id());
   for (int i = 0; i < r.action_items_size(); ++i) {
@@ -401,6 +428,7 @@ pb::Session CoachingService::record_session(const pb::RecordSessionRequest& r) {
     batch.put(item_prefix(rel.relationship_id()) + item.item_id(), item, kMustNotExist);
     *s.add_action_items() = item;
   }
+  close_in_origins(batch, closed);  // their sessions' facts count them done
   s.clear_themes();
   for (auto& t : themes_of(s, gap_score_)) s.add_themes(std::move(t));
   put_session(batch, s, version);
@@ -462,13 +490,21 @@ pb::ActionItem CoachingService::update_action_item(const pb::UpdateActionItemReq
   if (r.state() != pb::ITEM_STATE_DONE && r.state() != pb::ITEM_STATE_DROPPED)
     throw invalid_argument("state", "ITEM_STATE_DONE or ITEM_STATE_DROPPED");
   const auto key = item_prefix(r.relationship_id()) + r.item_id();
-  if (!store().get_bytes(key)) throw not_found("item_id: action item '" + r.item_id() + "'");
-  return *store().update<pb::ActionItem>(key, [&](pb::ActionItem& item) {
-    if (item.state() != pb::ITEM_STATE_OPEN)
+  std::int64_t version = 0;
+  auto item = store().get<pb::ActionItem>(key, &version);
+  if (!item) {
+    if (store().get_bytes(closed_key(r.relationship_id(), r.item_id())))
       throw Error(v1::STATUS_CODE_FAILED_PRECONDITION, "item_id: the item is closed already");
-    item.set_state(r.state());
-    item.set_closed_ms(ctx_.now_ms());
-  });
+    throw not_found("item_id: action item '" + r.item_id() + "'");
+  }
+  item->set_state(r.state());
+  item->set_closed_ms(ctx_.now_ms());
+  WriteBatch batch;
+  batch.erase(key, version).put(closed_key(r.relationship_id(), r.item_id()), *item);
+  close_in_origins(batch, {*item});
+  if (!store().commit(batch))
+    throw Error(v1::STATUS_CODE_CONFLICT, "item_id: the item changed; send it again");
+  return *item;
 }
 
 pb::SessionList CoachingService::list_sessions(const pb::ListSessionsRequest& r) {

@@ -5,7 +5,8 @@
 // Store layout (per tenant, under this plugin):
 //   rel/<relationship>                         Relationship ("<coach>~<salesperson>")
 //   session/<relationship>/<999999 - n>        Session n (newest first in key order)
-//   item/<relationship>/<item>                 ActionItem ("s<n>-<k>")
+//   item/<relationship>/<item>                 ActionItem still open ("s<n>-<k>")
+//   closed/<relationship>/<item>               ActionItem done or dropped
 //   signals/<salesperson>                      SignalLog: the last signals_kept, newest last
 //   style/<person>                             (quadrant number) from behavior_styles profiles
 //   by_coach/<coach>/<planned ms>-<session>    SessionFacts, for a coach's measures
@@ -113,6 +114,8 @@ class CoachingService {
   // Plans session n of rel at planned_ms: writes it, its facts, schedules its entries.
   pb::Session plan_session(pb::Relationship& rel, std::int64_t planned_ms, WriteBatch& batch);
   void put_session(WriteBatch& batch, const pb::Session& s, std::int64_t version);
+  // Rewrites the sessions the closed items began in (and so their facts) with the items' states.
+  void close_in_origins(WriteBatch& batch, const std::vector<pb::ActionItem>& closed);
   void schedule_entries(pb::Session& s);
   std::string entry_topic(const std::string& kind) const;
   void add_signal(const std::string& salesperson, pb::Signal signal);

@@ -166,6 +166,16 @@ TEST_F(CoachingServiceTest, TheCoachsFourStepsAreRecordedAndOpenItemsCarryForwar
   EXPECT_EQ(measures.sessions_planned(), 3);
   EXPECT_DOUBLE_EQ(measures.rep_led_share(), 0.5);
   EXPECT_NEAR(measures.coach_talk_share(), 0.286, 1e-9);
+  EXPECT_EQ(measures.action_items(), 2);
+  EXPECT_EQ(measures.action_items_done(), 1) << "s1-1, closed in the second session";
+  pb::UpdateActionItemRequest drop;
+  drop.set_relationship_id(kRel);
+  drop.set_item_id("s2-1");
+  drop.set_state(pb::ITEM_STATE_DONE);
+  EXPECT_EQ(client_.ok<pb::ActionItem>("UpdateActionItem", drop).state(), pb::ITEM_STATE_DONE);
+  EXPECT_EQ(client_.ok<pb::CoachingMeasures>("GetMeasures", m).action_items_done(), 2);
+  EXPECT_EQ(client_.call("UpdateActionItem", drop).code, v1::STATUS_CODE_FAILED_PRECONDITION);
+  EXPECT_EQ(agenda().items_size(), 1) << "no open item left to carry";
 }
 
 TEST_F(CoachingServiceTest, ASessionNotHeldNudgesTheCoachAndAnItemPastItsDateIsOverdue) {
