@@ -19,6 +19,7 @@
 #include "bus_client.hpp"
 #include "coach/v1/admin.pb.h"
 #include "coach/v1/behavior_styles.pb.h"
+#include "coach/v1/coaching_sessions.pb.h"
 #include "coach/v1/motivation_keys.pb.h"
 #include "coach/v1/service_followup.pb.h"
 #include "daemon_process.hpp"
@@ -33,6 +34,7 @@ using namespace std::chrono_literals;
 namespace sf = coach::v1::service_followup;
 namespace mk = coach::v1::motivation_keys;
 namespace bs = coach::v1::behavior_styles;
+namespace cs = coach::v1::coaching_sessions;
 constexpr std::int64_t kHourMs = 3'600'000;
 constexpr std::int64_t kDayMs = 24 * kHourMs;
 
@@ -185,12 +187,17 @@ const char* const kReads[] = {
     "motivation_keys GetTeamView one team",
     "behavior_styles GetProfile one person",
     "behavior_styles GetTeamMap one team",
+    "coaching_sessions GetAgenda one relationship",
+    "coaching_sessions ListSessions first page",
+    "coaching_sessions GetMeasures one coach",
+    "coaching_sessions GetMeasures one team",
 };
 
 Figures run_size(int cases, int people, int reads, const std::string& coachctl) {
   Figures f;
   coach::testing::DaemonProcess d(
-      "  service_followup: {}\n  motivation_keys: {}\n  behavior_styles: {}\n",
+      "  service_followup: {}\n  motivation_keys: {}\n  behavior_styles: {}\n"
+      "  coaching_sessions: {}\n",
       "  request_timeout_ms: 60000\n", "warn");
   d.start();
   Caller c(d.request_endpoint());
@@ -241,6 +248,49 @@ Figures run_size(int cases, int people, int reads, const std::string& coachctl) 
     requests.push_back(coach::core::make_request("behavior_styles", "SubmitAssessment", a));
   }
   c.pipeline(requests, 64);
+  // Coaching: each person coached weekly by their team's coach, one session prepared and held.
+  const auto audit =
+      c.call<cs::SkillsAudit>("coaching_sessions", "GetSkillsAudit", cs::GetSkillsAuditRequest());
+  for (int round = 0; round < 3; ++round) {
+    requests.clear();
+    for (int p = 0; p < people; ++p) {
+      const std::string id = fmt::format("p{}", p);
+      const std::string coach = fmt::format("coach{}", p / 10);
+      const std::string rel = coach + "~" + id;
+      if (round == 0) {
+        cs::StartRelationshipRequest start;
+        start.set_coach_id(coach);
+        start.set_salesperson_id(id);
+        start.set_coach_role(cs::COACH_ROLE_MANAGER);
+        start.set_team_id(fmt::format("t{}", p / 10));
+        start.set_cadence("weekly");
+        requests.push_back(
+            coach::core::make_request("coaching_sessions", "StartRelationship", start));
+      } else if (round == 1) {
+        cs::SubmitPrepRequest prep;
+        prep.set_relationship_id(rel);
+        prep.set_submitted_by(id);
+        for (int i = 0; i < audit.items_size(); ++i)
+          prep.mutable_prep()->add_audit_answers(1 + (p + i) % 5);
+        prep.mutable_prep()->set_focus("four first meetings");
+        requests.push_back(coach::core::make_request("coaching_sessions", "SubmitPrep", prep));
+      } else {
+        cs::RecordSessionRequest held;
+        held.set_relationship_id(rel);
+        held.add_coach_questions("What was different this month?");
+        held.set_coach_notes("You need to call more prospects.");
+        held.mutable_talk()->set_coach_seconds(600);
+        held.mutable_talk()->set_salesperson_seconds(1200);
+        held.set_duration_minutes(40);
+        auto* item = held.add_action_items();
+        item->set_text("book four first meetings");
+        item->set_owner(cs::ITEM_OWNER_SALESPERSON);
+        item->set_due_ms(now_ms() + 6 * kDayMs);
+        requests.push_back(coach::core::make_request("coaching_sessions", "RecordSession", held));
+      }
+    }
+    c.pipeline(requests, 64);
+  }
   f.people_s = seconds_since(t0);
 
   sf::MeasuresRequest tenant;
@@ -266,11 +316,31 @@ Figures run_size(int cases, int people, int reads, const std::string& coachctl) 
   profile.set_person_id("p7");
   bs::GetTeamMapRequest team_map;
   team_map.set_team_id("t3");
+  cs::GetAgendaRequest agenda;
+  agenda.set_relationship_id("coach0~p7");
+  cs::ListSessionsRequest sessions;
+  sessions.set_relationship_id("coach0~p7");
+  cs::MeasuresRequest coach_measures;
+  coach_measures.set_coach_id("coach0");
+  cs::MeasuresRequest team_measures;
+  team_measures.set_team_id("t0");
   const std::vector<std::pair<std::string, const google::protobuf::Message*>> calls = {
-      {"GetMeasures", &tenant},    {"GetMeasures", &month},  {"GetMeasures", &account},
-      {"GetMeasures", &agent},     {"GetMeasures", &team},   {"GetMeasuresCsv", &tenant},
-      {"ListAccountCases", &list}, {"GetCase", &get},        {"GetPulseHistory", &history_req},
-      {"GetTeamView", &team_view}, {"GetProfile", &profile}, {"GetTeamMap", &team_map},
+      {"GetMeasures", &tenant},
+      {"GetMeasures", &month},
+      {"GetMeasures", &account},
+      {"GetMeasures", &agent},
+      {"GetMeasures", &team},
+      {"GetMeasuresCsv", &tenant},
+      {"ListAccountCases", &list},
+      {"GetCase", &get},
+      {"GetPulseHistory", &history_req},
+      {"GetTeamView", &team_view},
+      {"GetProfile", &profile},
+      {"GetTeamMap", &team_map},
+      {"GetAgenda", &agenda},
+      {"ListSessions", &sessions},
+      {"GetMeasures", &coach_measures},
+      {"GetMeasures", &team_measures},
   };
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const std::string label = kReads[i];
@@ -326,7 +396,7 @@ int main(int argc, char** argv) {
     const auto& f = runs.back();
     std::printf(
         "import: %zu lines in %.1f s = %.0f lines/s; raw SQLite loop, same rows, 500 per commit: "
-        "%.0f rows/s (import at %.2fx of it); people loaded in %.1f s\n",
+        "%.0f rows/s (import at %.2fx of it); people loaded and coached in %.1f s\n",
         f.lines, f.import_s, f.import_lines_s, f.raw_rows_s, f.import_lines_s / f.raw_rows_s,
         f.people_s);
     std::printf(
