@@ -5,6 +5,9 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <google/protobuf/stubs/logging.h>
+
+#include <chrono>
 #include <mutex>
 #include <vector>
 
@@ -14,6 +17,41 @@ namespace {
 std::mutex g_mutex;
 std::vector<spdlog::sink_ptr> g_sinks;
 spdlog::level::level_enum g_level = spdlog::level::info;
+
+// libprotobuf's own log lines (a frame with invalid UTF-8 makes one each) go through spdlog as
+// [protobuf], at most kProtobufBurst per kProtobufWindow: a client must not be able to make the
+// daemon write without bound.
+constexpr int kProtobufBurst = 10;
+constexpr auto kProtobufWindow = std::chrono::seconds(10);
+std::mutex g_protobuf_mutex;
+std::chrono::steady_clock::time_point g_protobuf_window_start;
+int g_protobuf_lines = 0;
+std::uint64_t g_protobuf_suppressed = 0;
+
+void protobuf_log(google::protobuf::LogLevel level, const char* file, int line,
+                  const std::string& message) {
+  auto log = make_logger("protobuf");
+  std::uint64_t suppressed = 0;
+  {
+    std::lock_guard lock(g_protobuf_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - g_protobuf_window_start >= kProtobufWindow) {
+      suppressed = g_protobuf_suppressed;
+      g_protobuf_suppressed = 0;
+      g_protobuf_lines = 0;
+      g_protobuf_window_start = now;
+    }
+    if (++g_protobuf_lines > kProtobufBurst) {
+      ++g_protobuf_suppressed;
+      return;
+    }
+  }
+  if (suppressed) log->warn("{} more libprotobuf messages were not logged", suppressed);
+  const auto lvl = level >= google::protobuf::LOGLEVEL_ERROR     ? spdlog::level::err
+                   : level == google::protobuf::LOGLEVEL_WARNING ? spdlog::level::warn
+                                                                 : spdlog::level::info;
+  log->log(lvl, "{} ({}:{})", message, file ? file : "?", line);
+}
 }  // namespace
 
 void configure_logging(const LogConfig& config) {
@@ -29,6 +67,7 @@ void configure_logging(const LogConfig& config) {
   spdlog::set_level(g_level);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [%n] %v");
   spdlog::flush_on(spdlog::level::warn);
+  google::protobuf::SetLogHandler(&protobuf_log);
 }
 
 std::shared_ptr<spdlog::logger> make_logger(const std::string& name) {

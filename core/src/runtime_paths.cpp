@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime_paths.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <system_error>
+#include <vector>
 
 namespace coach::core {
 
@@ -52,8 +57,44 @@ void prepare_ipc_endpoint(const std::string& endpoint) {
   if (endpoint.rfind(kIpc, 0) != 0) return;
   std::filesystem::path path(endpoint.substr(kIpc.size()));
   if (!path.has_parent_path()) return;
-  std::filesystem::create_directories(path.parent_path());
-  std::filesystem::permissions(path.parent_path(), std::filesystem::perms(0750));
+  const auto dir = path.parent_path();
+  // Create what is missing, and only what coachd created gets its mode: a directory someone else
+  // made (or a shared one such as /tmp) is checked, never changed.
+  std::vector<std::filesystem::path> created;
+  for (auto p = dir; !p.empty() && !std::filesystem::exists(p); p = p.parent_path()) {
+    created.push_back(p);
+    if (p == p.parent_path()) break;
+  }
+  for (auto it = created.rbegin(); it != created.rend(); ++it) {
+    if (::mkdir(it->c_str(), 0750) != 0 && errno != EEXIST)
+      throw std::system_error(errno, std::generic_category(), "cannot create " + it->string());
+  }
+  if (!created.empty()) {
+    std::filesystem::permissions(dir, std::filesystem::perms(0750));  // whatever the umask
+    return;
+  }
+  check_socket_directory(dir.string());
+}
+
+void check_socket_directory(const std::string& dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0)
+    throw std::system_error(errno, std::generic_category(), "cannot inspect " + dir);
+  if (!S_ISDIR(st.st_mode)) throw std::runtime_error(dir + " is not a directory");
+  // Another user's directory lets its owner move our socket away and answer in our place.
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+    throw std::runtime_error(
+        "the socket directory " + dir + " belongs to uid " + std::to_string(st.st_uid) +
+        ", not to coachd's uid " + std::to_string(::geteuid()) +
+        ": another user could replace the socket; use a directory coachd owns (or let it create "
+        "one)");
+  }
+  // Writable by others without the sticky bit: anyone there can rename or remove our socket.
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+    throw std::runtime_error("the socket directory " + dir +
+                             " is writable by other users without the sticky bit: they could "
+                             "replace the socket; use a directory coachd owns");
+  }
 }
 
 }  // namespace coach::core

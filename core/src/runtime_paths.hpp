@@ -17,7 +17,13 @@ std::string expand_path_variables(const std::string& text);
 // The request and event endpoints of the embedded default config.
 std::string default_request_endpoint();
 std::string default_event_endpoint();
-// Creates the directory of an ipc:// endpoint (mode 0750). No-op for other transports.
+// Makes the directory of an ipc:// endpoint safe to bind in. Missing directories are created with
+// mode 0750; an existing one is never changed, only checked (check_socket_directory). No-op for
+// other transports. Throws with a sentence naming the directory.
 void prepare_ipc_endpoint(const std::string& endpoint);
+// Refuses a directory owned by another user (root's shared ones such as /tmp excepted) or
+// writable by others without the sticky bit: there another user could move the socket away and
+// answer in coachd's place.
+void check_socket_directory(const std::string& dir);
 
 }  // namespace coach::core

@@ -4,6 +4,8 @@
 #include <google/protobuf/empty.pb.h>
 #include <google/protobuf/wrappers.pb.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -548,6 +550,47 @@ TEST(DaemonCli, BindFailureExitsNonZeroWithReason) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("cannot bind ipc:///proc/forbidden/x.sock"), std::string::npos)
       << r.output;
+}
+
+TEST(DaemonCli, ASocketDirectoryAnotherUserOwnsIsRefusedAtStart) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give a directory to another user";
+  TempDir dir;
+  const auto theirs = dir.file("theirs");
+  ASSERT_EQ(::mkdir(theirs.c_str(), 0755), 0);
+  ASSERT_EQ(::chown(theirs.c_str(), 65534, 65534), 0);
+  write_file(dir.file("c.yaml"), "bus:\n  request_endpoint: ipc://" + theirs + "/req.sock\n");
+  auto r = run_command({COACHD_BIN, "--config", dir.file("c.yaml")}, dir.file("out"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("belongs to uid 65534"), std::string::npos) << r.output;
+}
+
+// A client can make libprotobuf complain (a string that is not UTF-8); those lines go through
+// spdlog as [protobuf], a bounded number of them, and the daemon serves on.
+TEST(DaemonCli, ProtobufsOwnLogLinesAreRoutedAndRateLimited) {
+  DaemonProcess d("  good: {}\n", "", "info");
+  d.start();
+  BusClient c(d.request_endpoint());
+  v1::Envelope env;
+  env.set_kind(v1::Envelope::KIND_REQUEST);
+  env.set_message_id("m1");
+  env.set_service(std::string("go\xff\xfe", 4));
+  env.set_method("Echo");
+  for (int i = 0; i < 50; ++i) {
+    c.send_raw(env.SerializeAsString());
+    (void)c.recv_raw(std::chrono::seconds(2));
+  }
+  auto h = health(c);
+  EXPECT_EQ(h.state(), "serving");
+  const auto log = d.log();
+  int routed = 0, unrouted = 0;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("UTF-8") == std::string::npos) continue;
+    (line.find("[protobuf]") != std::string::npos ? routed : unrouted) += 1;
+  }
+  EXPECT_EQ(unrouted, 0) << log;
+  EXPECT_GE(routed, 1) << log;
+  EXPECT_LE(routed, 10) << log;
 }
 
 }  // namespace coach::testing
