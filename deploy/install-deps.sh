@@ -13,6 +13,7 @@ build_pkgs=(
   libsqlite3-dev libpq-dev postgresql
   libgtest-dev libgmock-dev
   procps python3
+  clang libclang-rt-14-dev
 )
 
 missing=()
