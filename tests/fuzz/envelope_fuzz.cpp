@@ -32,8 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static coach::v1::Envelope env;  // reused, as the broker reuses its envelope
   coach::core::clear_keeping_buffers(env);
   if (coach::core::parse_reusing_buffers(env, data, size)) {
-    auto decision =
-        router().resolve(env.service(), env.method(), env.payload().type_url());
+    auto decision = router().resolve(env.service(), env.method(), env.payload().type_url());
     (void)decision;
     (void)coach::core::type_name_of(env.payload().type_url());
     (void)coach::core::is_plugin_name(env.service());

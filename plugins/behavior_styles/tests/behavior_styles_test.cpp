@@ -10,6 +10,7 @@
 #include "coach/v1/behavior_styles.pb.h"
 #include "daemon_process.hpp"
 #include "plugin_client.hpp"
+#include "style_requests.hpp"
 
 namespace coach::behavior_styles {
 namespace {
@@ -22,16 +23,6 @@ using namespace std::chrono_literals;
 
 const std::string kPlugin = "  behavior_styles: {}\n";
 
-// Answers that place someone high or low on each axis of the instrument.
-pb::SubmitAssessmentRequest answers_for(const pb::Instrument& in, bool tells, bool emotes) {
-  pb::SubmitAssessmentRequest r;
-  for (const auto& item : in.items()) {
-    const bool high = item.axis() == pb::AXIS_ASSERTIVENESS ? tells : emotes;
-    r.add_answers(high != item.reverse_keyed() ? 4 : 1);
-  }
-  return r;
-}
-
 class BehaviorStylesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -41,32 +32,15 @@ class BehaviorStylesTest : public ::testing::Test {
   }
 
   void register_person(const std::string& id, const std::string& team) {
-    pb::RegisterPersonRequest r;
-    r.set_person_id(id);
-    r.set_team_id(team);
-    client_->ok<pb::Person>("RegisterPerson", r);
+    behavior_styles::register_person(*client_, id, team);
   }
-
   Reply assess(const std::string& person, const std::string& rater, pb::RaterRole role, bool tells,
                bool emotes) {
-    auto r = answers_for(instrument_, tells, emotes);
-    r.set_person_id(person);
-    r.set_rater_id(rater);
-    r.set_role(role);
-    return client_->call("SubmitAssessment", r);
+    return behavior_styles::assess(*client_, instrument_, person, rater, role, tells, emotes);
   }
-
   Reply observe(const std::string& sp, const std::string& account,
                 std::vector<std::pair<pb::Cue, int>> cues) {
-    pb::RecordObservationsRequest r;
-    r.set_salesperson_id(sp);
-    r.set_account_id(account);
-    for (auto [c, v] : cues) {
-      auto* o = r.add_observations();
-      o->set_cue(c);
-      o->set_value(v);
-    }
-    return client_->call("RecordObservations", r);
+    return behavior_styles::observe(*client_, sp, account, cues);
   }
 
   DaemonProcess daemon_{kPlugin, "", "info"};

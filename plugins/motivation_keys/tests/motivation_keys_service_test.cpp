@@ -10,8 +10,8 @@
 #include <optional>
 
 #include "motivation_model.hpp"
+#include "motivation_requests.hpp"
 #include "plugin_client.hpp"
-#include "pulse_answers.hpp"
 
 namespace coach::motivation_keys {
 namespace {
@@ -51,25 +51,14 @@ class MotivationKeysServiceTest : public ::testing::Test {
     return client_->ok<Out>(method, in);
   }
   void person(const std::string& id, const std::string& team) {
-    pb::RegisterPersonRequest r;
-    r.set_person_id(id);
-    r.set_team_id(team);
-    ok<pb::Person>("RegisterPerson", r);
+    ok<pb::Person>("RegisterPerson", person_request(id, team));
   }
   Reply pulse(const std::string& id, int engage, int empower, int perform, int enjoy) {
     return call("RecordPulse", pulse_answers(questionnaire_, id, engage, empower, perform, enjoy));
   }
   Reply rate(const std::string& sp, const std::string& account, double c, double r, double i,
              double s, pb::RaterRole role = pb::RATER_ROLE_CUSTOMER) {
-    pb::RateTrustRequest t;
-    t.set_salesperson_id(sp);
-    t.set_account_id(account);
-    t.set_role(role);
-    t.set_credibility(c);
-    t.set_reliability(r);
-    t.set_intimacy(i);
-    t.set_self_orientation(s);
-    return call("RateTrust", t);
+    return call("RateTrust", rating(sp, account, c, r, i, s, role));
   }
   pb::TrustHistory trust(const std::string& sp, const std::string& account) {
     pb::GetTrustRequest g;

@@ -10,8 +10,8 @@
 #include "bus_client.hpp"
 #include "coach/v1/motivation_keys.pb.h"
 #include "daemon_process.hpp"
+#include "motivation_requests.hpp"
 #include "plugin_client.hpp"
-#include "pulse_answers.hpp"
 
 namespace coach::motivation_keys {
 namespace {
@@ -45,10 +45,7 @@ class MotivationKeysTest : public ::testing::Test {
   }
 
   void person(const std::string& id, const std::string& team) {
-    pb::RegisterPersonRequest r;
-    r.set_person_id(id);
-    r.set_team_id(team);
-    ok<pb::Person>("RegisterPerson", r);
+    ok<pb::Person>("RegisterPerson", person_request(id, team));
   }
 
   Reply pulse(const std::string& id, int engage, int empower, int perform, int enjoy) {
@@ -57,15 +54,7 @@ class MotivationKeysTest : public ::testing::Test {
 
   Reply rate(const std::string& sp, const std::string& account, double c, double r, double i,
              double s, pb::RaterRole role = pb::RATER_ROLE_CUSTOMER) {
-    pb::RateTrustRequest t;
-    t.set_salesperson_id(sp);
-    t.set_account_id(account);
-    t.set_role(role);
-    t.set_credibility(c);
-    t.set_reliability(r);
-    t.set_intimacy(i);
-    t.set_self_orientation(s);
-    return call("RateTrust", t);
+    return call("RateTrust", rating(sp, account, c, r, i, s, role));
   }
 
   std::unique_ptr<DaemonProcess> daemon_;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Test helper: a pulse whose every item of a key is answered so the key scores its level.
+// Test helper: the requests motivation_keys' tests send, to a daemon or in-process.
 #pragma once
 
 #include <map>
@@ -23,6 +23,27 @@ inline pb::RecordPulseRequest pulse_answers(const pb::Questionnaire& questionnai
     r.add_answers(item.reverse_keyed() ? 6 - v : v);
   }
   return r;
+}
+
+inline pb::RegisterPersonRequest person_request(const std::string& id, const std::string& team) {
+  pb::RegisterPersonRequest r;
+  r.set_person_id(id);
+  r.set_team_id(team);
+  return r;
+}
+
+inline pb::RateTrustRequest rating(const std::string& sp, const std::string& account, double c,
+                                   double r, double i, double s,
+                                   pb::RaterRole role = pb::RATER_ROLE_CUSTOMER) {
+  pb::RateTrustRequest t;
+  t.set_salesperson_id(sp);
+  t.set_account_id(account);
+  t.set_role(role);
+  t.set_credibility(c);
+  t.set_reliability(r);
+  t.set_intimacy(i);
+  t.set_self_orientation(s);
+  return t;
 }
 
 }  // namespace coach::motivation_keys
