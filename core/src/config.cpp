@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -22,6 +23,21 @@ ConfigError::ConfigError(const std::string& source, int line, const std::string&
                          (key.empty() ? why : key + ": " + why)),
       line_(line),
       key_(key) {}
+
+bool TenantConfig::enables(std::string_view plugin) const {
+  if (all_plugins) return true;
+  for (const auto& p : plugins) {
+    if (p == plugin) return true;
+  }
+  return false;
+}
+
+const TenantConfig* DaemonConfig::find_tenant(std::string_view name) const {
+  for (const auto& t : tenants) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
 
 const PluginConfig* DaemonConfig::find_plugin(const std::string& name) const {
   for (const auto& p : plugins) {
@@ -58,6 +74,8 @@ class ConfigReader {
       if (!ok) fail(kv.first, join(path, k), "unknown key");
     }
   }
+
+  const std::string& source() const { return source_; }
 
   std::string scalar(const YAML::Node& node, const std::string& key) const {
     if (!node.IsScalar()) fail(node, key, "expected a single value");
@@ -135,11 +153,146 @@ class ConfigReader {
 };
 
 void check_endpoint(const ConfigReader& r, const YAML::Node& node, const std::string& key,
-                    const std::string& value) {
-  for (const char* scheme : {"ipc://", "tcp://", "inproc://"}) {
-    if (value.rfind(scheme, 0) == 0 && value.size() > std::string_view(scheme).size()) return;
+                    const std::string& value, std::string_view scheme) {
+  if (value.rfind(scheme, 0) == 0 && value.size() > scheme.size()) return;
+  if (scheme == "ipc://" && value.rfind("tcp://", 0) == 0) {
+    r.fail(node, key,
+           "tcp is served with CURVE keys only: put it in security.curve.request_endpoint or "
+           "security.curve.event_endpoint");
   }
-  r.fail(node, key, "expected ipc://PATH or tcp://HOST:PORT, got '" + value + "'");
+  r.fail(node, key,
+         std::string("expected ") + (scheme == "ipc://" ? "ipc://PATH" : "tcp://HOST:PORT") +
+             ", got '" + value + "'");
+}
+
+bool is_z85_key(std::string_view key) {
+  static constexpr std::string_view kZ85 =
+      "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+  return key.size() == 40 && key.find_first_not_of(kZ85) == std::string_view::npos;
+}
+
+// One client key: {public_key, tenant, person} or {public_key, role: gateway}.
+ClientKeyConfig parse_client(const ConfigReader& r, const YAML::Node& node, const std::string& path,
+                             std::string name, std::string source) {
+  ClientKeyConfig c;
+  c.name = std::move(name);
+  c.source = std::move(source);
+  if (!node["public_key"]) r.fail(node, path + ".public_key", "required");
+  c.public_key = r.scalar(node["public_key"], path + ".public_key");
+  if (!is_z85_key(c.public_key)) {
+    r.fail(node["public_key"], path + ".public_key",
+           "expected a 40-character Z85 key as coachctl keygen writes it");
+  }
+  if (node["role"]) {
+    if (r.scalar(node["role"], path + ".role") != "gateway")
+      r.fail(node["role"], path + ".role", "the only role a key states is gateway");
+    if (node["tenant"] || node["person"])
+      r.fail(node, path, "a gateway key names no tenant or person: it states them per request");
+    c.gateway = true;
+    return c;
+  }
+  if (!node["tenant"] || !node["person"])
+    r.fail(node, path, "needs tenant and person (or role: gateway)");
+  c.tenant = r.scalar(node["tenant"], path + ".tenant");
+  c.person = r.scalar(node["person"], path + ".person");
+  if (c.person.empty()) r.fail(node["person"], path + ".person", "must not be empty");
+  return c;
+}
+
+void parse_tenants(const ConfigReader& r, const YAML::Node& tenants, DaemonConfig& cfg) {
+  r.require_map(tenants, "tenants");
+  for (const auto& kv : tenants) {
+    TenantConfig t;
+    t.name = kv.first.as<std::string>();
+    t.line = kv.first.Mark().line + 1;
+    const std::string path = "tenants." + t.name;
+    if (!is_plugin_name(t.name)) r.fail(kv.first, path, "tenant names are [a-z][a-z0-9_]*");
+    if (cfg.find_tenant(t.name)) r.fail(kv.first, path, "listed twice");
+    const YAML::Node& body = kv.second;
+    if (!body.IsNull()) {
+      r.check_keys(body, path, {"plugins"});
+      if (auto p = body["plugins"]) {
+        if (p.IsScalar() && p.Scalar() == "all") {
+          t.all_plugins = true;
+        } else {
+          t.all_plugins = false;
+          t.plugins = r.string_list(p, path + ".plugins");
+          for (std::size_t i = 0; i < t.plugins.size(); ++i) {
+            if (!is_plugin_name(t.plugins[i]))
+              r.fail(p[i], path + ".plugins", "'" + t.plugins[i] + "' is not a plugin name");
+          }
+        }
+      }
+    }
+    cfg.tenants.push_back(std::move(t));
+  }
+  if (cfg.tenants.empty()) r.fail(tenants, "tenants", "lists no tenant");
+}
+
+void parse_security(const ConfigReader& r, const YAML::Node& sec, const std::string& base_dir,
+                    DaemonConfig& cfg) {
+  r.check_keys(sec, "security", {"ipc_group", "curve"});
+  auto& s = cfg.security;
+  if (sec["ipc_group"]) s.ipc_group = r.scalar(sec["ipc_group"], "security.ipc_group");
+  auto curve = sec["curve"];
+  if (!curve || curve.IsNull()) return;
+  r.check_keys(curve, "security.curve",
+               {"request_endpoint", "event_endpoint", "server_key", "clients_dir", "clients"});
+  auto path_of = [&](const char* key) {
+    std::filesystem::path p(
+        expand_path_variables(r.scalar(curve[key], std::string("security.curve.") + key)));
+    if (!p.empty() && p.is_relative()) p = std::filesystem::path(base_dir) / p;
+    return p.lexically_normal().string();
+  };
+  for (auto [key, out] : {std::pair{"request_endpoint", &s.curve_request_endpoint},
+                          std::pair{"event_endpoint", &s.curve_event_endpoint}}) {
+    if (!curve[key]) continue;
+    *out = r.scalar(curve[key], std::string("security.curve.") + key);
+    check_endpoint(r, curve[key], std::string("security.curve.") + key, *out, "tcp://");
+  }
+  if (curve["server_key"]) s.server_key_file = path_of("server_key");
+  if (curve["clients_dir"]) s.clients_dir = path_of("clients_dir");
+  if (auto list = curve["clients"]) {
+    if (!list.IsSequence()) r.fail(list, "security.curve.clients", "expected a list");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string path = "security.curve.clients[" + std::to_string(i) + "]";
+      r.check_keys(list[i], path, {"name", "public_key", "tenant", "person", "role"});
+      if (!list[i]["name"]) r.fail(list[i], path + ".name", "required");
+      s.clients.push_back(parse_client(r, list[i], path, r.scalar(list[i]["name"], path + ".name"),
+                                       r.source() + ":" + std::to_string(list[i].Mark().line + 1)));
+    }
+  }
+  if (!s.clients_dir.empty()) {
+    std::error_code ec;
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(s.clients_dir, ec)) {
+      if (entry.path().extension() == ".client") files.push_back(entry.path());
+    }
+    if (ec) {
+      r.fail(curve["clients_dir"], "security.curve.clients_dir",
+             "cannot read " + s.clients_dir + ": " + ec.message());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      std::ifstream in(file);
+      std::stringstream text;
+      text << in.rdbuf();
+      ConfigReader fr(file.string());
+      YAML::Node node;
+      try {
+        node = YAML::Load(text.str());
+      } catch (const YAML::Exception& e) {
+        throw ConfigError(file.string(), e.mark.line + 1, "", e.msg);
+      }
+      fr.check_keys(node, "", {"public_key", "tenant", "person", "role"});
+      s.clients.push_back(parse_client(fr, node, "", file.stem().string(), file.string()));
+    }
+  }
+  const bool tcp = !s.curve_request_endpoint.empty() || !s.curve_event_endpoint.empty();
+  if (tcp && s.server_key_file.empty()) {
+    r.fail(curve, "security.curve.server_key",
+           "required with a tcp endpoint (make one with: coachctl keygen coachd)");
+  }
 }
 
 }  // namespace
@@ -158,7 +311,7 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   r.check_keys(root, "",
                {"deployment", "cpu_scheduling", "log", "bus", "plugin_dirs", "plugins", "store",
-                "scheduler"});
+                "scheduler", "tenants", "security"});
 
   if (auto d = root["deployment"]) {
     cfg.deployment = r.scalar(d, "deployment");
@@ -267,7 +420,7 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
     auto endpoint = [&](const char* key, std::string& out) {
       if (!bus[key]) return;
       out = expand_path_variables(r.scalar(bus[key], std::string("bus.") + key));
-      check_endpoint(r, bus[key], std::string("bus.") + key, out);
+      check_endpoint(r, bus[key], std::string("bus.") + key, out, "ipc://");
     };
     endpoint("request_endpoint", cfg.bus.request_endpoint);
     endpoint("event_endpoint", cfg.bus.event_endpoint);
@@ -331,6 +484,29 @@ DaemonConfig parse_config(const std::string& text, const std::string& source,
       }
       if (pc.library.empty()) pc.library = pc.name + ".so";
       cfg.plugins.push_back(std::move(pc));
+    }
+  }
+
+  if (auto tenants = root["tenants"]) {
+    parse_tenants(r, tenants, cfg);
+    if (!cfg.find_tenant(cfg.bus.tenant)) {
+      r.fail(root["bus"] ? root["bus"] : tenants, "bus.tenant",
+             "'" + cfg.bus.tenant + "' (the tenant of local callers) is not under tenants:");
+    }
+  } else {
+    cfg.tenants.push_back(TenantConfig{cfg.bus.tenant, true, {}, 0});
+  }
+  if (auto sec = root["security"]) parse_security(r, sec, base_dir, cfg);
+  std::set<std::string> names;
+  std::set<std::string> keys;
+  for (const auto& c : cfg.security.clients) {
+    if (!names.insert(c.name).second)
+      throw ConfigError(c.source, 0, "", "client name '" + c.name + "' is used twice");
+    if (!keys.insert(c.public_key).second)
+      throw ConfigError(c.source, 0, "", "client '" + c.name + "': its public key is listed twice");
+    if (!c.gateway && !cfg.find_tenant(c.tenant)) {
+      throw ConfigError(c.source, 0, "",
+                        "client '" + c.name + "': tenant '" + c.tenant + "' is not under tenants:");
     }
   }
   return cfg;

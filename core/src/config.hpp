@@ -32,9 +32,10 @@ struct LogConfig {
 };
 
 struct BusConfig {
+  // Local endpoints (ipc): whoever can open the socket is an operator of `tenant`.
   std::string request_endpoint;
   std::string event_endpoint;
-  // Tenant stamped on requests arriving on request_endpoint.
+  // The tenant of local callers.
   std::string tenant = "default";
   std::uint64_t max_frame_bytes = 1 << 20;
   std::uint32_t request_timeout_ms = 5000;
@@ -55,6 +56,43 @@ struct PluginConfig {
   std::map<std::string, std::string> values;  // the config: section, flattened
   std::map<std::string, int> lines;           // the line of each of values
   int line = 0;
+};
+
+// A tenant and the plugins it enabled.
+struct TenantConfig {
+  std::string name;
+  bool all_plugins = true;  // plugins: all (every plugin the daemon runs)
+  std::vector<std::string> plugins;
+  int line = 0;
+
+  bool enables(std::string_view plugin) const;
+  friend bool operator==(const TenantConfig&, const TenantConfig&) = default;
+};
+
+// A CURVE client key coachd accepts on its tcp endpoints, and who its holder is.
+struct ClientKeyConfig {
+  std::string name;        // unique; what the logs and the ZAP user id call it
+  std::string public_key;  // Z85, 40 characters
+  // Either a person of a tenant (their roles come from the tenant's people directory) ...
+  std::string tenant;
+  std::string person;
+  // ... or a gateway, which states the tenant and person of each request it forwards.
+  bool gateway = false;
+  std::string source;  // the file and line it came from
+  friend bool operator==(const ClientKeyConfig&, const ClientKeyConfig&) = default;
+};
+
+struct SecurityConfig {
+  // Group of the ipc sockets (mode 0660); empty: coachd's own group.
+  std::string ipc_group;
+  // tcp endpoints, served with ZeroMQ CURVE only; empty: none.
+  std::string curve_request_endpoint;
+  std::string curve_event_endpoint;
+  // The daemon's key pair (coachctl keygen), readable by its owner only.
+  std::string server_key_file;
+  // A directory of *.client files, one client key each, read at start and on SIGHUP.
+  std::string clients_dir;
+  std::vector<ClientKeyConfig> clients;  // the inline ones and the directory's
 };
 
 struct StoreConfig {
@@ -92,8 +130,12 @@ struct DaemonConfig {
   std::string cpu_scheduling = "batch";
   StoreConfig store;
   SchedulerConfig scheduler;
+  // At least one; without a tenants: section, bus.tenant with every plugin.
+  std::vector<TenantConfig> tenants;
+  SecurityConfig security;
 
   const PluginConfig* find_plugin(const std::string& name) const;
+  const TenantConfig* find_tenant(std::string_view name) const;
 };
 
 // Parses YAML text. base_dir resolves relative plugin_dirs. Throws ConfigError.

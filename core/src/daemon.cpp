@@ -2,6 +2,7 @@
 #include "daemon.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <google/protobuf/descriptor.pb.h>
 #include <spdlog/spdlog.h>
 
@@ -10,6 +11,7 @@
 #include <cstdlib>
 
 #include "coach/v1/admin.pb.h"
+#include "curve_keys.hpp"
 #include "envelope.hpp"
 #include "logging.hpp"
 #include "runtime_paths.hpp"
@@ -61,22 +63,27 @@ Daemon::Daemon(DaemonConfig config, std::string config_path, SignalWatcher& sign
       log_(make_logger("coachd")),
       zmq_(1),
       frontend_(zmq_, zmq::socket_type::router),
+      secure_frontend_(zmq_, zmq::socket_type::router),
       backend_(zmq_, zmq::socket_type::router),
       events_(zmq_, zmq::socket_type::xpub),
+      secure_events_(zmq_, zmq::socket_type::xpub),
       started_at_(Clock::now()) {}
 
 Daemon::~Daemon() = default;
 
 void Daemon::bind_endpoints() {
   const auto& bus = config_.bus;
+  const auto& sec = config_.security;
   const int linger = static_cast<int>(bus.linger_ms);
 
-  frontend_.set(zmq::sockopt::linger, linger);
-  frontend_.set(zmq::sockopt::router_mandatory, 1);  // count undeliverable replies, never silent
-  frontend_.set(zmq::sockopt::sndhwm, static_cast<int>(bus.client_hwm));
-  frontend_.set(zmq::sockopt::rcvhwm, static_cast<int>(bus.client_hwm));
-  frontend_.set(zmq::sockopt::maxmsgsize,
+  for (auto* socket : {&frontend_, &secure_frontend_}) {
+    socket->set(zmq::sockopt::linger, linger);
+    socket->set(zmq::sockopt::router_mandatory, 1);  // count undeliverable replies, never silent
+    socket->set(zmq::sockopt::sndhwm, static_cast<int>(bus.client_hwm));
+    socket->set(zmq::sockopt::rcvhwm, static_cast<int>(bus.client_hwm));
+    socket->set(zmq::sockopt::maxmsgsize,
                 static_cast<int64_t>(bus.max_frame_bytes * kHardFrameFactor + 65536));
+  }
 
   backend_.set(zmq::sockopt::linger, linger);
   backend_.set(zmq::sockopt::router_mandatory, 1);
@@ -84,24 +91,55 @@ void Daemon::bind_endpoints() {
   backend_.set(zmq::sockopt::sndhwm, static_cast<int>(bus.plugin_hwm));
   backend_.set(zmq::sockopt::rcvhwm, 0);  // plugins block on a full queue instead of losing replies
 
-  events_.set(zmq::sockopt::linger, linger);
-  events_.set(zmq::sockopt::sndhwm, static_cast<int>(bus.event_hwm));
-  events_.set(zmq::sockopt::xpub_nodrop, 1);  // a full subscriber makes send fail: we count it
+  for (auto* socket : {&events_, &secure_events_}) {
+    socket->set(zmq::sockopt::linger, linger);
+    socket->set(zmq::sockopt::sndhwm, static_cast<int>(bus.event_hwm));
+    socket->set(zmq::sockopt::xpub_nodrop, 1);  // a full subscriber makes send fail: we count it
+    // Every subscription reaches the broker, which applies it only within the subscriber's tenant.
+    socket->set(zmq::sockopt::xpub_manual, 1);
+  }
 
   backend_.bind(kBackendEndpoint);
-  for (auto [socket, endpoint] :
-       {std::pair{&frontend_, bus.request_endpoint}, std::pair{&events_, bus.event_endpoint}}) {
+  auto bind = [&](zmq::socket_t& socket, const std::string& endpoint) {
     try {
-      prepare_ipc_endpoint(endpoint);
-      socket->bind(endpoint);
+      prepare_ipc_endpoint(endpoint, sec.ipc_group);
+      socket.bind(endpoint);
+      secure_ipc_socket(endpoint, sec.ipc_group);
     } catch (const std::exception& e) {
       throw std::runtime_error(fmt::format("cannot bind {}: {}", endpoint, e.what()));
     }
+  };
+  bind(frontend_, bus.request_endpoint);
+  bind(events_, bus.event_endpoint);
+  log_->info("local operators of tenant {}: requests on {}, events on {}", bus.tenant,
+             bus.request_endpoint, bus.event_endpoint);
+  if (!sec.curve_request_endpoint.empty() || !sec.curve_event_endpoint.empty()) {
+    CurveKeyPair server;
+    try {
+      server = read_key_file(sec.server_key_file, true);
+    } catch (const KeyFileError& e) {
+      throw std::runtime_error(fmt::format("security.curve.server_key: {}", e.what()));
+    }
+    zap_ = std::make_unique<ZapHandler>(zmq_);  // before any CURVE endpoint binds
+    zap_->set_clients(sec.clients);
+    for (auto [socket, endpoint] : {std::pair{&secure_frontend_, sec.curve_request_endpoint},
+                                    std::pair{&secure_events_, sec.curve_event_endpoint}}) {
+      if (endpoint.empty()) continue;
+      socket->set(zmq::sockopt::curve_server, 1);
+      socket->set(zmq::sockopt::curve_secretkey, server.secret_key);
+      socket->set(zmq::sockopt::zap_domain, kZapDomain);
+      bind(*socket, endpoint);
+    }
+    log_->info("CURVE clients ({} keys listed, server key {}): requests on {}, events on {}",
+               sec.clients.size(), server.public_key,
+               sec.curve_request_endpoint.empty() ? "-" : sec.curve_request_endpoint,
+               sec.curve_event_endpoint.empty() ? "-" : sec.curve_event_endpoint);
   }
-  log_->info("requests on {}, events on {}", bus.request_endpoint, bus.event_endpoint);
   waiter_.add(frontend_);
+  waiter_.add(secure_frontend_);
   waiter_.add(backend_);
   waiter_.add(events_);
+  waiter_.add(secure_events_);
   waiter_.add_fd(signals_.fd());
 }
 
@@ -171,6 +209,7 @@ void Daemon::start_plugin(const PluginConfig& pc) {
   opts.interest = &interest_;
   opts.store = store_.get();
   opts.clock = clock_.get();
+  opts.people = &people_;
   opts.on_scheduled = [scheduler = scheduler_.get()] { scheduler->wake(); };
   auto runner = std::make_unique<PluginRunner>(std::move(opts));
   auto t0 = Clock::now();
@@ -260,6 +299,7 @@ int Daemon::run() {
     throw std::runtime_error(
         fmt::format("store ({}) unavailable at start: {}", config_.store.backend, e.what()));
   }
+  principals_.configure(config_);
   bind_endpoints();
   register_admin_route();
   Scheduler::Options sched;
@@ -335,8 +375,12 @@ int Daemon::run() {
     }
     // Backend before frontend: replies free the pending slots that new requests take.
     if (waiter_.ready(kBackendItem)) waiter_.handled(kBackendItem, handle_backend());
-    if (waiter_.ready(kFrontendItem)) waiter_.handled(kFrontendItem, handle_frontend());
-    if (waiter_.ready(kEventsItem)) waiter_.handled(kEventsItem, handle_subscriptions());
+    if (waiter_.ready(kFrontendItem)) waiter_.handled(kFrontendItem, handle_frontend(false));
+    if (waiter_.ready(kSecureFrontendItem))
+      waiter_.handled(kSecureFrontendItem, handle_frontend(true));
+    if (waiter_.ready(kEventsItem)) waiter_.handled(kEventsItem, handle_subscriptions(false));
+    if (waiter_.ready(kSecureEventsItem))
+      waiter_.handled(kSecureEventsItem, handle_subscriptions(true));
     expire_requests(Clock::now());
   }
 
@@ -374,7 +418,8 @@ std::optional<std::chrono::milliseconds> Daemon::next_timeout(Clock::time_point 
   return t;
 }
 
-bool Daemon::handle_frontend() {
+bool Daemon::handle_frontend(bool secure) {
+  zmq::socket_t& socket = secure ? secure_frontend_ : frontend_;
   std::vector<zmq::message_t> parts;
   parts.reserve(4);
   // Drain a bounded batch per wake-up so plugin replies and signals are not starved.
@@ -382,20 +427,21 @@ bool Daemon::handle_frontend() {
     parts.clear();
     std::optional<std::size_t> n;
     try {
-      n = zmq::recv_multipart(frontend_, std::back_inserter(parts), zmq::recv_flags::dontwait);
+      n = zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait);
     } catch (const zmq::error_t& e) {
       log_->error("request socket: {}", e.what());
       return true;
     }
     if (!n) return true;
-    handle_client_message(parts);
+    handle_client_message(parts, secure);
   }
   return false;
 }
 
-void Daemon::handle_client_message(std::vector<zmq::message_t>& parts) {
+void Daemon::handle_client_message(std::vector<zmq::message_t>& parts, bool secure) {
   ClientRequest request;
   request.identity = parts[0].to_string();
+  request.secure = secure;
   ++requests_total_;
   // [identity, envelope] from a DEALER, [identity, "", envelope] from a REQ.
   std::size_t body = 1;
@@ -429,15 +475,49 @@ void Daemon::handle_client_message(std::vector<zmq::message_t>& parts) {
     reply_error(request, v1::STATUS_CODE_SHUTTING_DOWN, "coachd is shutting down");
     return;
   }
+  // Who asks: a CURVE connection carries the user id the ZAP handler gave its key; a local one
+  // has none. A secure connection without one never gets a local operator's rights.
+  const char* user_id = zmq_msg_gets(frame.handle(), "User-Id");
+  if (secure && (user_id == nullptr || *user_id == '\0')) {
+    reply_error(request, v1::STATUS_CODE_UNAUTHENTICATED, "connection without a client key");
+    return;
+  }
+  std::string why;
+  if (auto code = principals_.resolve(secure ? user_id : nullptr, envelope, principal_, why);
+      code != v1::STATUS_CODE_OK) {
+    reply_error(request, code, why);
+    return;
+  }
   auto decision =
       router_.resolve(envelope.service(), envelope.method(), envelope.payload().type_url());
   if (!decision.route) {
     reply_error(request, decision.code, decision.message);
     return;
   }
+  if (!decision.route->internal) {
+    const TenantConfig* tenant = config_.find_tenant(principal_.tenant);
+    if (!tenant || !tenant->enables(decision.route->name)) {
+      reply_error(request, v1::STATUS_CODE_NOT_ENABLED_FOR_TENANT,
+                  fmt::format("tenant '{}' has not enabled plugin '{}'", principal_.tenant,
+                              decision.route->name));
+      return;
+    }
+  }
   request.service = envelope.service();
   request.method = envelope.method();
+  request.tenant = principal_.tenant;
+  request.person = principal_.person;
+  request.roles = principal_.roles;
   if (decision.route->internal) {
+    // Health, plugins and descriptors are for every principal; what spans tenants (the store, the
+    // schedule) and the test clock only for local operators.
+    if (!(request.method == "Health" || request.method == "ListPlugins" ||
+          request.method == "GetDescriptors" || request.method == "WhoAmI") &&
+        !request.roles.has(Role::kOperator)) {
+      reply_error(request, v1::STATUS_CODE_PERMISSION_DENIED,
+                  fmt::format("coachd {} is for local operators only", request.method));
+      return;
+    }
     if (StoreAdmin::serves(request.method)) {
       request.envelope = std::move(frame);
       forward(*decision.route, std::move(request), kStoreAdminIdentity);
@@ -465,7 +545,7 @@ void Daemon::forward(Route& route, ClientRequest request, std::string_view ident
     // handler's store reads stop once it has passed (cooperative cancellation).
     encode_request_tail(
         std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count(),
-        config_.bus.tenant, request_tail_);
+        request.tenant, request.person, request.roles.bits(), request_tail_);
     zmq::message_t header = header_message(frame::kRequest, seq, request_tail_);
     zmq::message_t body = std::move(request.envelope);  // no longer needed here
     waiter_.sent(kBackendItem);
@@ -514,8 +594,7 @@ bool Daemon::handle_backend() {
       std::from_chars(code_text.data(), code_text.data() + code_text.size(), code_value);
       auto code = static_cast<v1::StatusCode>(code_value);
       if (code != v1::STATUS_CODE_OK) count_error(code);
-      reply_to_client(it->second.request.identity, it->second.request.delimited,
-                      std::move(parts[2]));
+      reply_to_client(it->second.request, std::move(parts[2]));
       deadlines_.erase({it->second.deadline, seq});
       pending_.erase(it);
     } else if (tag == frame::kEvent && parts.size() == 3) {
@@ -544,9 +623,19 @@ bool Daemon::handle_backend() {
 
 void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
   ++events_published_;
-  // parts: [plugin, 'E' + topic, envelope]
-  auto topic = parts[1].to_string_view().substr(1);
+  // parts: [plugin, 'E' + tenant/topic, envelope]
+  const auto wire = parts[1].to_string_view().substr(1);
+  std::string_view tenant_name;
+  std::string_view topic;
+  if (!split_tenant_topic(wire, tenant_name, topic)) {
+    log_->error("event '{}' from {} without a tenant dropped", wire,
+                from ? from->name : std::string("?"));
+    return;
+  }
+  const TenantConfig* tenant = config_.find_tenant(tenant_name);
   router_.for_each_subscriber(topic, [&](Route& sub) {
+    // A tenant that did not enable a plugin gives it none of its events.
+    if (!tenant || !tenant->enables(sub.name)) return;
     std::array<zmq::const_buffer, 3> out{zmq::buffer(sub.name),
                                          zmq::buffer(parts[1].data(), parts[1].size()),
                                          zmq::buffer(parts[2].data(), parts[2].size())};
@@ -564,15 +653,22 @@ void Daemon::handle_event(Route* from, std::vector<zmq::message_t>& parts) {
                  from ? from->name : std::string("?"), sub.name);
     }
   });
-  if (!external_wants(topic)) return;
-  std::array<zmq::const_buffer, 2> external{zmq::buffer(topic),
-                                            zmq::buffer(parts[2].data(), parts[2].size())};
-  waiter_.sent(kEventsItem);
-  try {
-    if (!zmq::send_multipart(events_, external, zmq::send_flags::dontwait))
+  if (external_wants(wire)) publish_external(wire, parts[2]);
+}
+
+void Daemon::publish_external(std::string_view wire_topic, const zmq::message_t& envelope) {
+  // Each XPUB sends only to subscribers whose (tenant-checked) prefixes match.
+  for (auto [socket, item] :
+       {std::pair{&events_, kEventsItem}, std::pair{&secure_events_, kSecureEventsItem}}) {
+    std::array<zmq::const_buffer, 2> external{zmq::buffer(wire_topic),
+                                              zmq::buffer(envelope.data(), envelope.size())};
+    waiter_.sent(item);
+    try {
+      if (!zmq::send_multipart(*socket, external, zmq::send_flags::dontwait))
+        ++events_dropped_external_;
+    } catch (const zmq::error_t&) {
       ++events_dropped_external_;
-  } catch (const zmq::error_t&) {
-    ++events_dropped_external_;
+    }
   }
 }
 
@@ -609,12 +705,15 @@ void Daemon::handle_scheduler(std::vector<zmq::message_t>& parts) {
                        fmt::format("plugin '{}' is not running", plugin));
     }
   } else if (head[0] == frame::kEvent && parts.size() == 3) {
-    const auto topic = head.substr(1);
+    std::string_view tenant;
+    std::string_view topic;
+    split_tenant_topic(head.substr(1), tenant, topic);
+    Route* from = router_.find(topic.substr(0, topic.find('.')));
     std::vector<zmq::message_t> event;
     event.emplace_back(parts[0].data(), parts[0].size());
     event.push_back(std::move(parts[1]));
     event.push_back(std::move(parts[2]));
-    handle_event(router_.find(topic.substr(0, topic.find('.'))), event);
+    handle_event(from, event);
   } else {
     log_->error("unexpected {}-frame message from the scheduler", parts.size());
   }
@@ -649,24 +748,71 @@ void Daemon::send_running_plugins() {
   }
 }
 
-bool Daemon::handle_subscriptions() {
+bool Daemon::handle_subscriptions(bool secure) {
+  zmq::socket_t& socket = secure ? secure_events_ : events_;
   zmq::message_t msg;
-  while (events_.recv(msg, zmq::recv_flags::dontwait)) {
+  for (int i = 0; i < 256; ++i) {
+    if (!socket.recv(msg, zmq::recv_flags::dontwait)) return true;
     auto text = msg.to_string_view();
-    if (text.empty()) continue;
-    std::string prefix(text.substr(1));
-    if (text[0] == 1) {
-      if (external_prefixes_.insert(prefix).second) interest_.add(prefix);
-    } else if (text[0] == 0) {
-      if (external_prefixes_.erase(prefix)) interest_.remove(prefix);
+    if (text.empty() || (text[0] != 0 && text[0] != 1)) continue;
+    const bool subscribe = text[0] == 1;
+    const std::string_view asked = text.substr(1);
+    // Whose subscription: a CURVE subscriber's key names its tenant (a gateway's, every tenant);
+    // a local one is of bus.tenant. It is applied only within that tenant: a prefix that reaches
+    // into another tenant's events is refused, one shorter than "<tenant>/" becomes "<tenant>/".
+    const char* user_id = zmq_msg_gets(msg.handle(), "User-Id");
+    std::optional<std::string> tenant;
+    if (!secure) {
+      tenant = principals_.event_tenant(nullptr);
+    } else if (user_id && *user_id) {
+      tenant = principals_.event_tenant(user_id);
+    }
+    std::string prefix(asked);
+    if (!tenant) {
+      prefix.clear();
+    } else if (!tenant->empty()) {
+      const std::string own = *tenant + "/";
+      if (own.starts_with(asked)) {
+        prefix = own;
+      } else if (!asked.starts_with(own)) {
+        prefix.clear();
+      }
+    }
+    if (prefix.empty() && !(tenant && tenant->empty())) {
+      if (subscribe) {
+        std::uint64_t suppressed = 0;
+        if (subscription_log_limit_.allow(suppressed))
+          log_->warn("refused a subscription to '{}' from {}: outside its tenant", asked,
+                     user_id && *user_id ? user_id : "a local subscriber");
+      }
+      continue;
+    }
+    // Manual XPUB: this (un)subscribes the pipe the message came from.
+    if (subscribe) {
+      socket.set(zmq::sockopt::subscribe, prefix);
+    } else {
+      socket.set(zmq::sockopt::unsubscribe, prefix);
+    }
+    std::string_view interest_tenant;
+    std::string_view interest_topic;
+    const std::string interest = split_tenant_topic(prefix, interest_tenant, interest_topic)
+                                     ? std::string(interest_topic)
+                                     : std::string();
+    if (subscribe) {
+      if (++external_prefixes_[prefix] == 1) interest_.add(interest);
+    } else if (auto it = external_prefixes_.find(prefix); it != external_prefixes_.end()) {
+      if (--it->second == 0) {
+        external_prefixes_.erase(it);
+        interest_.remove(interest);
+      }
     }
   }
-  return true;
+  return false;
 }
 
-bool Daemon::external_wants(std::string_view topic) const {
-  for (const auto& prefix : external_prefixes_) {
-    if (topic.substr(0, prefix.size()) == prefix) return true;
+bool Daemon::external_wants(std::string_view wire_topic) const {
+  for (const auto& [prefix, count] : external_prefixes_) {
+    if (wire_topic.starts_with(prefix)) return true;
   }
   return false;
 }
@@ -728,6 +874,26 @@ void Daemon::reload() {
     log_->warn("SIGHUP: changes under bus: (endpoints, tenant, frame size) take effect at restart");
     next.bus = config_.bus;
   }
+  if (next.security.ipc_group != config_.security.ipc_group ||
+      next.security.curve_request_endpoint != config_.security.curve_request_endpoint ||
+      next.security.curve_event_endpoint != config_.security.curve_event_endpoint ||
+      next.security.server_key_file != config_.security.server_key_file) {
+    log_->warn(
+        "SIGHUP: changes to security endpoints, server key and ipc group take effect at "
+        "restart; client keys and tenants apply now");
+    next.security.ipc_group = config_.security.ipc_group;
+    next.security.curve_request_endpoint = config_.security.curve_request_endpoint;
+    next.security.curve_event_endpoint = config_.security.curve_event_endpoint;
+    next.security.server_key_file = config_.security.server_key_file;
+  }
+  if (!next.find_tenant(next.bus.tenant)) {
+    log_->error(
+        "SIGHUP: config refused, keeping the running one: bus.tenant '{}' is not under "
+        "tenants: (and bus.tenant changes at restart)",
+        next.bus.tenant);
+    done();
+    return;
+  }
   if (next.cpu_scheduling != config_.cpu_scheduling) {
     log_->warn("SIGHUP: cpu_scheduling takes effect at restart");
     next.cpu_scheduling = config_.cpu_scheduling;
@@ -736,6 +902,19 @@ void Daemon::reload() {
   DaemonConfig previous = std::move(config_);
   config_ = std::move(next);
   ++config_generation_;
+  principals_.configure(config_);
+  if (zap_) zap_->set_clients(config_.security.clients);
+  for (const auto& t : config_.tenants) {
+    const TenantConfig* before = previous.find_tenant(t.name);
+    if (!before || !(*before == t)) {
+      log_->info(
+          "SIGHUP: tenant {} {}: plugins {}", t.name, before ? "changed" : "added",
+          t.all_plugins ? std::string("all") : fmt::format("{}", fmt::join(t.plugins, ", ")));
+    }
+  }
+  for (const auto& t : previous.tenants) {
+    if (!config_.find_tenant(t.name)) log_->info("SIGHUP: tenant {} removed", t.name);
+  }
 
   for (auto& [name, r] : router_.routes()) {
     if (r.internal) continue;
@@ -814,6 +993,14 @@ void Daemon::serve_admin(ClientRequest& request, const v1::Envelope& envelope) {
       p->set_events_dropped(route.events_dropped);
     }
     reply = make_reply(request.message_id, list);
+  } else if (request.method == "WhoAmI") {
+    v1::WhoAmIReply me;
+    me.set_tenant(request.tenant);
+    me.set_person(request.person);
+    for (std::size_t i = 0; i < std::size(kRoleNames); ++i) {
+      if (request.roles.has(static_cast<Role>(1u << i))) me.add_roles(std::string(kRoleNames[i]));
+    }
+    reply = make_reply(request.message_id, me);
   } else if (request.method == "AdvanceClock") {
     if (!test_clock_) {
       reply_error(
@@ -872,7 +1059,7 @@ void Daemon::serve_admin(ClientRequest& request, const v1::Envelope& envelope) {
     }
     reply = make_reply(request.message_id, out);
   }
-  reply_to_client(request.identity, request.delimited, to_message(reply));
+  reply_to_client(request, to_message(reply));
 }
 
 void Daemon::reply_error(const ClientRequest& request, v1::StatusCode code,
@@ -880,20 +1067,20 @@ void Daemon::reply_error(const ClientRequest& request, v1::StatusCode code,
   count_error(code);
   log_->debug("request {} {}.{}: {}: {}", request.message_id, request.service, request.method,
               status_name(code), message);
-  reply_to_client(request.identity, request.delimited,
-                  to_message(make_error_reply(request.message_id, code, message)));
+  reply_to_client(request, to_message(make_error_reply(request.message_id, code, message)));
 }
 
-void Daemon::reply_to_client(const std::string& identity, bool delimited, zmq::message_t body) {
-  waiter_.sent(kFrontendItem);
+void Daemon::reply_to_client(const ClientRequest& to, zmq::message_t body) {
+  zmq::socket_t& socket = to.secure ? secure_frontend_ : frontend_;
+  waiter_.sent(to.secure ? kSecureFrontendItem : kFrontendItem);
   try {
-    if (!frontend_.send(zmq::buffer(identity),
-                        zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
+    if (!socket.send(zmq::buffer(to.identity),
+                     zmq::send_flags::dontwait | zmq::send_flags::sndmore)) {
       ++replies_undeliverable_;
       return;
     }
-    if (delimited) frontend_.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
-    frontend_.send(body, zmq::send_flags::none);
+    if (to.delimited) socket.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
+    socket.send(body, zmq::send_flags::none);
   } catch (const zmq::error_t&) {
     ++replies_undeliverable_;  // the client disconnected
   }

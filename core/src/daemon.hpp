@@ -20,8 +20,11 @@
 #include "clock.hpp"
 #include "config.hpp"
 #include "event_types.hpp"
+#include "logging.hpp"
+#include "people_directories.hpp"
 #include "plugin_loader.hpp"
 #include "plugin_runner.hpp"
+#include "principal_resolver.hpp"
 #include "request_router.hpp"
 #include "scheduler.hpp"
 #include "service_notifier.hpp"
@@ -29,6 +32,7 @@
 #include "socket_waiter.hpp"
 #include "store/store_service.hpp"
 #include "store_admin.hpp"
+#include "zap_handler.hpp"
 
 namespace spdlog {
 class logger;
@@ -56,6 +60,11 @@ class Daemon {
   struct ClientRequest {
     std::string identity;
     bool delimited = false;  // REQ-style client: an empty frame before the envelope
+    bool secure = false;     // arrived on the CURVE endpoint (replies go back there)
+    // The principal, as PrincipalResolver found it.
+    std::string tenant;
+    std::string person;
+    Roles roles;
     std::string message_id;
     std::string service;
     std::string method;
@@ -74,13 +83,14 @@ class Daemon {
   void fail_backlog(Route& route, v1::StatusCode code, const std::string& message);
 
   // Each handles a bounded batch of queued messages; true when it left none behind.
-  bool handle_frontend();
-  void handle_client_message(std::vector<zmq::message_t>& parts);
+  bool handle_frontend(bool secure);
+  void handle_client_message(std::vector<zmq::message_t>& parts, bool secure);
   bool handle_backend();
   void handle_event(Route* from, std::vector<zmq::message_t>& parts);
   void handle_signal();
-  bool handle_subscriptions();
-  bool external_wants(std::string_view topic) const;
+  bool handle_subscriptions(bool secure);
+  bool external_wants(std::string_view wire_topic) const;
+  void publish_external(std::string_view wire_topic, const zmq::message_t& envelope);
   void expire_requests(Clock::time_point now);
   // Sends request to route's plugin, or to identity (a daemon worker such as the store admin).
   void forward(Route& route, ClientRequest request, std::string_view identity = {});
@@ -92,7 +102,7 @@ class Daemon {
   void begin_shutdown();
 
   void reply_error(const ClientRequest& request, v1::StatusCode code, const std::string& message);
-  void reply_to_client(const std::string& identity, bool delimited, zmq::message_t body);
+  void reply_to_client(const ClientRequest& to, zmq::message_t body);
   void count_error(v1::StatusCode code);
   std::optional<std::chrono::milliseconds> next_timeout(Clock::time_point now) const;
 
@@ -106,15 +116,27 @@ class Daemon {
   PluginLoader loader_;
   EventTypes event_types_;
   TopicInterest interest_;
+  PeopleDirectories people_;
   std::unique_ptr<::coach::core::Clock> clock_;
   TestClock* test_clock_ = nullptr;      // clock_, when it is a test clock
   std::unique_ptr<StoreService> store_;  // outlives every thread that uses it
   zmq::context_t zmq_;
-  zmq::socket_t frontend_;
+  // Bound before any CURVE endpoint: without it libzmq lets every key in.
+  std::unique_ptr<ZapHandler> zap_;
+  zmq::socket_t frontend_;         // local callers (ipc)
+  zmq::socket_t secure_frontend_;  // CURVE clients (tcp); unbound without one
   zmq::socket_t backend_;
   zmq::socket_t events_;
+  zmq::socket_t secure_events_;
   // What the broker sleeps on, added in this order by bind_endpoints().
-  enum WaitItem : std::size_t { kFrontendItem, kBackendItem, kEventsItem, kSignalsItem };
+  enum WaitItem : std::size_t {
+    kFrontendItem,
+    kSecureFrontendItem,
+    kBackendItem,
+    kEventsItem,
+    kSecureEventsItem,
+    kSignalsItem
+  };
   SocketWaiter waiter_;
   RequestRouter router_;
   std::map<std::string, std::unique_ptr<PluginRunner>, std::less<>> runners_;
@@ -123,9 +145,13 @@ class Daemon {
   bool scheduler_connected_ = false;
   std::map<std::string, std::deque<ClientRequest>, std::less<>> backlog_;  // routes still starting
   std::set<std::string> restart_after_stop_;
-  // Topic prefixes external subscribers asked for (XPUB reports each first subscribe and last
-  // unsubscribe); events nobody outside asked for skip the XPUB.
-  std::set<std::string, std::less<>> external_prefixes_;
+  // "<tenant>/<prefix>"es external subscribers hold, counted (the XPUBs are manual: every
+  // subscription is seen, checked against its subscriber's tenant, and applied only if allowed);
+  // events nobody outside asked for skip the XPUBs.
+  std::map<std::string, int, std::less<>> external_prefixes_;
+  PrincipalResolver principals_{people_};
+  Principal principal_;  // of the request being routed; buffers reused
+  LogRateLimit subscription_log_limit_;
 
   v1::Envelope request_envelope_;  // the request being routed
   std::string request_tail_;       // its header's tail (deadline, tenant); buffer reused

@@ -148,6 +148,64 @@ bool decode_header(std::string_view header, std::uint64_t& seq, std::string_view
 
 namespace coach::core {
 
+std::string tenant_topic(std::string_view tenant, std::string_view topic) {
+  std::string out;
+  out.reserve(tenant.size() + 1 + topic.size());
+  out.append(tenant);
+  out += '/';
+  out.append(topic);
+  return out;
+}
+
+std::string event_header(std::string_view tenant, std::string_view topic) {
+  std::string out(1, frame::kEvent);
+  out += tenant_topic(tenant, topic);
+  return out;
+}
+
+bool split_tenant_topic(std::string_view wire, std::string_view& tenant, std::string_view& topic) {
+  const auto slash = wire.find('/');
+  if (slash == std::string_view::npos) return false;
+  tenant = wire.substr(0, slash);
+  topic = wire.substr(slash + 1);
+  return true;
+}
+
+void encode_request_tail(std::int64_t deadline_ns, std::string_view tenant, std::string_view person,
+                         std::uint32_t roles, std::string& out) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, deadline_ns).ptr;
+  out.assign(digits, end);
+  out += ' ';
+  end = std::to_chars(digits, digits + sizeof digits, roles).ptr;
+  out.append(digits, end);
+  out += ' ';
+  out += tenant;
+  out += ' ';
+  out += person;
+}
+
+bool decode_request_tail(std::string_view tail, RequestTail& out) {
+  auto number = [&](auto& value) {
+    const auto space = tail.find(' ');
+    if (space == std::string_view::npos) return false;
+    const auto [ptr, ec] = std::from_chars(tail.data(), tail.data() + space, value);
+    if (ec != std::errc() || ptr != tail.data() + space) return false;
+    tail.remove_prefix(space + 1);
+    return true;
+  };
+  if (!number(out.deadline_ns) || !number(out.roles)) return false;
+  const auto space = tail.find(' ');  // tenants have no spaces; a person id may
+  if (space == std::string_view::npos) return false;
+  out.tenant = tail.substr(0, space);
+  out.person = tail.substr(space + 1);
+  return true;
+}
+
+}  // namespace coach::core
+
+namespace coach::core {
+
 void encode_request_tail(std::int64_t deadline_ns, std::string_view tenant, std::string& out) {
   char digits[24];
   const auto end = std::to_chars(digits, digits + sizeof digits, deadline_ns).ptr;

@@ -19,7 +19,7 @@ namespace coach::core {
 namespace frame {
 inline constexpr char kRequest = 'R';  // broker->plugin: header = tag, seq (8 bytes), request tail
 inline constexpr char kReply = 'P';    // plugin->broker: header = tag, seq, status code (decimal)
-inline constexpr char kEvent = 'E';    // both ways: header = tag, topic
+inline constexpr char kEvent = 'E';    // both ways: header = tag, tenant/topic
 inline constexpr char kHello = 'H';    // plugin->broker: connected and started
 inline constexpr char kStop = 'S';     // broker->plugin: finish queued work and stop
 inline constexpr char kBye = 'B';      // plugin->broker: stopped, thread ending
@@ -40,12 +40,26 @@ zmq::message_t header_message(char tag, std::uint64_t seq, std::string_view tail
 bool decode_header(std::string_view header, std::uint64_t& seq, std::string_view& tail);
 
 // The tail of a request header: the request's deadline on the steady clock (ns since its epoch,
-// the same in every thread of the process) and the tenant.
+// the same in every thread of the process) and its principal (tenant, person, role bits).
 // Written into out (cleared first), so a caller can reuse its buffer on the per-request path.
-void encode_request_tail(std::int64_t deadline_ns, std::string_view tenant, std::string& out);
+void encode_request_tail(std::int64_t deadline_ns, std::string_view tenant, std::string_view person,
+                         std::uint32_t roles, std::string& out);
+struct RequestTail {
+  std::int64_t deadline_ns = 0;
+  std::uint32_t roles = 0;
+  std::string_view tenant;
+  std::string_view person;
+};
 // false when tail is not one encode_request_tail wrote.
-bool decode_request_tail(std::string_view tail, std::int64_t& deadline_ns,
-                         std::string_view& tenant);
+bool decode_request_tail(std::string_view tail, RequestTail& out);
+
+// An event travels under "<tenant>/<topic>": after the tag in its header frame inside the daemon,
+// and as the topic frame on the external publisher, where subscribers filter on it.
+std::string tenant_topic(std::string_view tenant, std::string_view topic);
+// The header of an event: the tag, then tenant_topic.
+std::string event_header(std::string_view tenant, std::string_view topic);
+// Splits "<tenant>/<topic>"; false when there is no '/'.
+bool split_tenant_topic(std::string_view wire, std::string_view& tenant, std::string_view& topic);
 
 // The scheduler's identity on the broker's plugin socket (plugin names cannot start with '@').
 inline constexpr std::string_view kSchedulerIdentity = "@scheduler";

@@ -19,33 +19,14 @@ std::vector<spdlog::sink_ptr> g_sinks;
 spdlog::level::level_enum g_level = spdlog::level::info;
 
 // libprotobuf's own log lines (a frame with invalid UTF-8 makes one each) go through spdlog as
-// [protobuf], at most kProtobufBurst per kProtobufWindow: a client must not be able to make the
-// daemon write without bound.
-constexpr int kProtobufBurst = 10;
-constexpr auto kProtobufWindow = std::chrono::seconds(10);
-std::mutex g_protobuf_mutex;
-std::chrono::steady_clock::time_point g_protobuf_window_start;
-int g_protobuf_lines = 0;
-std::uint64_t g_protobuf_suppressed = 0;
+// [protobuf], rate-limited: a client must not be able to make the daemon write without bound.
+LogRateLimit g_protobuf_limit;
 
 void protobuf_log(google::protobuf::LogLevel level, const char* file, int line,
                   const std::string& message) {
   auto log = make_logger("protobuf");
   std::uint64_t suppressed = 0;
-  {
-    std::lock_guard lock(g_protobuf_mutex);
-    const auto now = std::chrono::steady_clock::now();
-    if (now - g_protobuf_window_start >= kProtobufWindow) {
-      suppressed = g_protobuf_suppressed;
-      g_protobuf_suppressed = 0;
-      g_protobuf_lines = 0;
-      g_protobuf_window_start = now;
-    }
-    if (++g_protobuf_lines > kProtobufBurst) {
-      ++g_protobuf_suppressed;
-      return;
-    }
-  }
+  if (!g_protobuf_limit.allow(suppressed)) return;
   if (suppressed) log->warn("{} more libprotobuf messages were not logged", suppressed);
   const auto lvl = level >= google::protobuf::LOGLEVEL_ERROR     ? spdlog::level::err
                    : level == google::protobuf::LOGLEVEL_WARNING ? spdlog::level::warn
@@ -53,6 +34,23 @@ void protobuf_log(google::protobuf::LogLevel level, const char* file, int line,
   log->log(lvl, "{} ({}:{})", message, file ? file : "?", line);
 }
 }  // namespace
+
+bool LogRateLimit::allow(std::uint64_t& suppressed) {
+  std::lock_guard lock(mutex_);
+  suppressed = 0;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - window_start_ >= window_) {
+    suppressed = suppressed_;
+    suppressed_ = 0;
+    lines_ = 0;
+    window_start_ = now;
+  }
+  if (++lines_ > burst_) {
+    ++suppressed_;
+    return false;
+  }
+  return true;
+}
 
 void configure_logging(const LogConfig& config) {
   std::lock_guard lock(g_mutex);

@@ -36,6 +36,7 @@ class ContextImpl final : public detail::HostContext {
         interest_(options.interest),
         service_(options.store),
         clock_(options.clock),
+        people_(options.people),
         on_scheduled_(options.on_scheduled),
         store_(*options.store, name_, &tenant_, &deadline_) {}
 
@@ -83,7 +84,7 @@ class ContextImpl final : public detail::HostContext {
       stamp_now(env);
       env.mutable_payload()->PackFrom(message);
       const std::string bytes = env.SerializeAsString();
-      const std::string header = frame::kEvent + t;
+      const std::string header = event_header(tenant_, t);
       std::array<zmq::const_buffer, 2> parts{zmq::buffer(header), zmq::buffer(bytes)};
       if (!zmq::send_multipart(*socket_, parts)) {
         return error(v1::STATUS_CODE_UNAVAILABLE, "event bus is not accepting events");
@@ -113,6 +114,11 @@ class ContextImpl final : public detail::HostContext {
   }
 
   Store& store() noexcept override { return store_; }
+  const PeopleDirectory& people() noexcept override {
+    if (!people_snapshot_)
+      people_snapshot_ = people_ ? people_->get(tenant_) : std::make_shared<PeopleDirectory>();
+    return *people_snapshot_;
+  }
   std::int64_t now_ms() const noexcept override { return clock_->now_ms(); }
 
   v1::Status schedule_message(std::int64_t due_ms, std::string_view topic,
@@ -163,11 +169,15 @@ class ContextImpl final : public detail::HostContext {
   std::thread::id thread_;
   zmq::socket_t* socket_ = nullptr;
 
-  void set_tenant(std::string_view tenant) { tenant_.assign(tenant); }
+  void set_tenant(std::string_view tenant) {
+    tenant_.assign(tenant);
+    people_snapshot_.reset();
+  }
   // Outside a request: the default tenant, no deadline.
   void end_request() {
     tenant_ = default_tenant_;
     deadline_ = PluginStore::Deadline::max();
+    people_snapshot_.reset();
   }
   // The deadline of the request being handled (none outside a request).
   PluginStore::Deadline deadline_ = PluginStore::Deadline::max();
@@ -203,6 +213,9 @@ class ContextImpl final : public detail::HostContext {
   std::set<std::string> recorded_topics_;  // topics already in event_types_: skip its lock
   StoreService* service_;
   const Clock* clock_;
+  const PeopleDirectories* people_;
+  // The current tenant's directory, taken at the first people() of a handler, kept until it ends.
+  std::shared_ptr<const PeopleDirectory> people_snapshot_;
   std::function<void()> on_scheduled_;
   PluginStore store_;
 };
@@ -327,17 +340,16 @@ void PluginRunner::State::run() {
 }
 
 void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::message_t>& parts) {
-  // parts: ['R' seq "<deadline_ns> <tenant>", envelope]
+  // parts: ['R' seq "<deadline_ns> <roles> <tenant> <person>", envelope]
   std::uint64_t seq = 0;
   std::string_view tail;
-  std::string_view tenant;
-  std::int64_t deadline_ns = 0;
+  RequestTail principal;
   if (parts.size() != 2 || !decode_header(parts[0].to_string_view(), seq, tail) ||
-      !decode_request_tail(tail, deadline_ns, tenant)) {
+      !decode_request_tail(tail, principal)) {
     log->error("plugin {}: request with {} frames dropped", options.library.name, parts.size());
     return;
   }
-  const PluginStore::Deadline deadline{std::chrono::nanoseconds(deadline_ns)};
+  const PluginStore::Deadline deadline{std::chrono::nanoseconds(principal.deadline_ns)};
   // Reused from request to request: parsing and building keep their sub-messages and strings.
   v1::Envelope& request = request_;
   v1::Envelope& reply = reply_;
@@ -361,7 +373,8 @@ void PluginRunner::State::serve_request(zmq::socket_t& socket, std::vector<zmq::
       status->set_code(v1::STATUS_CODE_HANDLER_TIMEOUT);
       status->set_message("the request's deadline passed while it was queued; not served");
     } else {
-      RequestContext rc{tenant, request.message_id(), request.method(), deadline};
+      const RequestContext rc{principal.tenant, request.message_id(), request.method(),
+                              deadline,         principal.person,     Roles(principal.roles)};
       context.set_tenant(rc.tenant);
       context.deadline_ = deadline;
       try {

@@ -20,6 +20,7 @@
 #include "clock.hpp"
 #include "config.hpp"
 #include "event_types.hpp"
+#include "people_directories.hpp"
 #include "plugin_loader.hpp"
 #include "request_router.hpp"
 #include "store/store_service.hpp"
@@ -41,6 +42,7 @@ class PluginRunner {
     TopicInterest* interest = nullptr;  // the plugin's subscriptions are added to it
     StoreService* store = nullptr;
     const Clock* clock = nullptr;
+    const PeopleDirectories* people = nullptr;  // PluginContext::people()
     // Called after an entry was scheduled, so the scheduler looks again. Any thread.
     std::function<void()> on_scheduled;
   };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "runtime_paths.hpp"
 
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,7 +53,17 @@ std::string expand_path_variables(const std::string& text) {
 std::string default_request_endpoint() { return "ipc://" + runtime_dir() + "/requests.sock"; }
 std::string default_event_endpoint() { return "ipc://" + runtime_dir() + "/events.sock"; }
 
-void prepare_ipc_endpoint(const std::string& endpoint) {
+namespace {
+// The group id of name; -1 (no change) for an empty name.
+gid_t group_id(const std::string& name) {
+  if (name.empty()) return static_cast<gid_t>(-1);
+  struct group* g = ::getgrnam(name.c_str());
+  if (!g) throw std::runtime_error("security.ipc_group: no group '" + name + "'");
+  return g->gr_gid;
+}
+}  // namespace
+
+void prepare_ipc_endpoint(const std::string& endpoint, const std::string& group) {
   constexpr std::string_view kIpc = "ipc://";
   if (endpoint.rfind(kIpc, 0) != 0) return;
   std::filesystem::path path(endpoint.substr(kIpc.size()));
@@ -70,10 +81,26 @@ void prepare_ipc_endpoint(const std::string& endpoint) {
       throw std::system_error(errno, std::generic_category(), "cannot create " + it->string());
   }
   if (!created.empty()) {
-    std::filesystem::permissions(dir, std::filesystem::perms(0750));  // whatever the umask
+    const gid_t gid = group_id(group);
+    for (const auto& p : created) {
+      std::filesystem::permissions(p, std::filesystem::perms(0750));  // whatever the umask
+      if (gid != static_cast<gid_t>(-1) && ::chown(p.c_str(), static_cast<uid_t>(-1), gid) != 0)
+        throw std::system_error(errno, std::generic_category(), "cannot chgrp " + p.string());
+    }
     return;
   }
   check_socket_directory(dir.string());
+}
+
+void secure_ipc_socket(const std::string& endpoint, const std::string& group) {
+  constexpr std::string_view kIpc = "ipc://";
+  if (endpoint.rfind(kIpc, 0) != 0) return;
+  const std::string path = endpoint.substr(kIpc.size());
+  const gid_t gid = group_id(group);
+  if (gid != static_cast<gid_t>(-1) && ::chown(path.c_str(), static_cast<uid_t>(-1), gid) != 0)
+    throw std::system_error(errno, std::generic_category(), "cannot chgrp " + path);
+  if (::chmod(path.c_str(), 0660) != 0)
+    throw std::system_error(errno, std::generic_category(), "cannot chmod " + path);
 }
 
 void check_socket_directory(const std::string& dir) {

@@ -18,9 +18,13 @@ std::string expand_path_variables(const std::string& text);
 std::string default_request_endpoint();
 std::string default_event_endpoint();
 // Makes the directory of an ipc:// endpoint safe to bind in. Missing directories are created with
-// mode 0750; an existing one is never changed, only checked (check_socket_directory). No-op for
-// other transports. Throws with a sentence naming the directory.
-void prepare_ipc_endpoint(const std::string& endpoint);
+// mode 0750 (and group, when named); an existing one is never changed, only checked
+// (check_socket_directory). No-op for other transports. Throws with a sentence naming the
+// directory.
+void prepare_ipc_endpoint(const std::string& endpoint, const std::string& group = {});
+// After the bind: the socket file gets mode 0660 and group (when named), so only coachd's user
+// and that group's members (the tenant's local operators) can connect. No-op for other transports.
+void secure_ipc_socket(const std::string& endpoint, const std::string& group);
 // Refuses a directory owned by another user (root's shared ones such as /tmp excepted) or
 // writable by others without the sticky bit: there another user could move the socket away and
 // answer in coachd's place.

@@ -219,7 +219,7 @@ void Scheduler::settle(zmq::socket_t& socket, std::vector<Ack>& acks) {
     env.set_tenant(e->tenant);
     stamp_now(env);
     env.mutable_payload()->ParseFromString(e->payload);
-    const std::string head = frame::kEvent + e->topic;
+    const std::string head = event_header(e->tenant, e->topic);
     const std::string bytes = env.SerializeAsString();
     zmq::send_multipart(socket,
                         std::array<zmq::const_buffer, 2>{zmq::buffer(head), zmq::buffer(bytes)});

@@ -550,14 +550,17 @@ int follow(const std::string& endpoint, BusClient& client, std::chrono::millisec
            const std::string& prefix) {
   RemoteTypes types;
   types.load(client, timeout);
+  // External topics are "<tenant>/<topic>", and coachd lets a subscriber see its own tenant only.
+  const auto me = call_admin<v1::WhoAmIReply>(client, timeout, "WhoAmI", v1::WhoAmIRequest());
+  const std::string wire_prefix = me.tenant() + "/" + prefix;
   zmq::context_t ctx(1);
   zmq::socket_t sub(ctx, zmq::socket_type::sub);
   sub.set(zmq::sockopt::linger, 0);
-  sub.set(zmq::sockopt::subscribe, prefix);
+  sub.set(zmq::sockopt::subscribe, wire_prefix);
   sub.connect(endpoint);
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
   std::signal(SIGTERM, [](int) { g_interrupted = 1; });
-  std::fprintf(stderr, "coachctl: following '%s' on %s (Ctrl-C to stop)\n", prefix.c_str(),
+  std::fprintf(stderr, "coachctl: following '%s' on %s (Ctrl-C to stop)\n", wire_prefix.c_str(),
                endpoint.c_str());
   while (!g_interrupted) {
     zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};

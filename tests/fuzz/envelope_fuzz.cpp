@@ -46,9 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint64_t seq = 0;
   std::string_view tail;
   if (coach::core::decode_header(text, seq, tail)) {
-    std::int64_t deadline = 0;
-    std::string_view tenant;
-    (void)coach::core::decode_request_tail(tail, deadline, tenant);
+    coach::core::RequestTail decoded;
+    (void)coach::core::decode_request_tail(tail, decoded);
   }
   return 0;
 }

@@ -250,7 +250,7 @@ TEST_F(DaemonTest, ManyConcurrentClientsGetTheirOwnReplies) {
 TEST_F(DaemonTest, EventsFanOutToSubscribedPluginsAndExternalSubscribers) {
   zmq::context_t ctx(1);
   zmq::socket_t sub(ctx, zmq::socket_type::sub);
-  sub.set(zmq::sockopt::subscribe, "publisher.");
+  sub.set(zmq::sockopt::subscribe, "default/publisher.");
   sub.connect(daemon_.event_endpoint());
   std::this_thread::sleep_for(300ms);  // an external subscriber is a slow joiner by nature
 
@@ -271,7 +271,7 @@ TEST_F(DaemonTest, EventsFanOutToSubscribedPluginsAndExternalSubscribers) {
     std::vector<zmq::message_t> parts;
     ASSERT_TRUE(zmq::recv_multipart(sub, std::back_inserter(parts)));
     ASSERT_EQ(parts.size(), 2u);
-    EXPECT_EQ(parts[0].to_string(), "publisher.tick");
+    EXPECT_EQ(parts[0].to_string(), "default/publisher.tick");
     v1::Envelope env;
     ASSERT_TRUE(env.ParseFromArray(parts[1].data(), static_cast<int>(parts[1].size())));
     Int64Value v;
@@ -296,7 +296,7 @@ TEST(DaemonEvents, EventsNobodyListensToAreCountedAndANewSubscriberGetsTheNextOn
 
   zmq::context_t ctx(1);
   zmq::socket_t sub(ctx, zmq::socket_type::sub);
-  sub.set(zmq::sockopt::subscribe, "publisher.");
+  sub.set(zmq::sockopt::subscribe, "default/publisher.");
   sub.connect(daemon.event_endpoint());
   std::this_thread::sleep_for(300ms);
   ASSERT_EQ(c.call(core::make_request("publisher", "Burst", n), 5s).status().code(),

@@ -176,7 +176,7 @@ TEST_P(StoreDaemonTest, TestClockFiresEntriesOnTimeOnceAndCancelled) {
   BusClient c(d->request_endpoint());
   zmq::context_t ctx;
   zmq::socket_t events(ctx, zmq::socket_type::sub);
-  events.set(zmq::sockopt::subscribe, "kv.due");
+  events.set(zmq::sockopt::subscribe, tenant_ + "/kv.due");
   events.connect(d->event_endpoint());
   std::this_thread::sleep_for(200ms);  // let the subscription reach the daemon
 
@@ -201,7 +201,7 @@ TEST_P(StoreDaemonTest, TestClockFiresEntriesOnTimeOnceAndCancelled) {
   std::vector<zmq::message_t> ev;
   events.set(zmq::sockopt::rcvtimeo, 5000);
   ASSERT_TRUE(zmq::recv_multipart(events, std::back_inserter(ev))) << "no announce event";
-  EXPECT_EQ(ev[0].to_string(), "kv.due");
+  EXPECT_EQ(ev[0].to_string(), tenant_ + "/kv.due");
 
   step.set_by_ms(3 * 24 * 3'600'000);
   ok<v1::AdvanceClockReply>(c, "coachd", "AdvanceClock", step);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Test support: events from a real coachd's event endpoint, counted by topic and kept for reading.
+// Subscribes to "<tenant>/<prefix>" (the daemon's external topics carry the tenant) and counts
+// each event under its topic without the tenant.
 #pragma once
 
 #include <zmq.hpp>
@@ -17,9 +19,10 @@ namespace coach::testing {
 
 class EventListener {
  public:
-  EventListener(const std::string& endpoint, const std::string& prefix)
+  EventListener(const std::string& endpoint, const std::string& prefix,
+                const std::string& tenant = "default")
       : socket_(ctx_, zmq::socket_type::sub) {
-    socket_.set(zmq::sockopt::subscribe, prefix);
+    socket_.set(zmq::sockopt::subscribe, tenant + "/" + prefix);
     socket_.set(zmq::sockopt::rcvtimeo, 50);
     socket_.connect(endpoint);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the subscription arrives
@@ -31,8 +34,10 @@ class EventListener {
     do {
       std::vector<zmq::message_t> parts;
       while (zmq::recv_multipart(socket_, std::back_inserter(parts)) && parts.size() == 2) {
-        ++seen_[parts[0].to_string()];
-        payloads_[parts[0].to_string()].push_back(parts[1].to_string());
+        std::string got = parts[0].to_string();
+        got.erase(0, got.find('/') + 1);
+        ++seen_[got];
+        payloads_[got].push_back(parts[1].to_string());
         parts.clear();
       }
     } while (seen_[topic] < want && std::chrono::steady_clock::now() < deadline);

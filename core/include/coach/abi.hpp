@@ -14,6 +14,7 @@
 // ConfigKey, ConfigSection, Store's virtual functions, RequestContext, Event, DueEntry.
 //   2: store, scheduler, clock. 3: RequestContext::deadline, WriteOp::expires_ms.
 //   4: detail::HostContext (methods bound to rpc descriptors), manifest service and config schema.
+//   5: RequestContext::person and roles, HostContext::people().
 #pragma once
 
 #include <cstdint>
@@ -21,7 +22,7 @@
 
 namespace coach {
 
-inline constexpr std::uint32_t kAbiVersion = 4;
+inline constexpr std::uint32_t kAbiVersion = 5;
 
 // The type of a config key. Values are written in YAML; lists as YAML sequences.
 enum class ConfigType : std::uint8_t { kString, kInt, kNumber, kBool, kStringList };

@@ -45,6 +45,7 @@
 #include "coach/config_section.hpp"
 #include "coach/detail/host.hpp"
 #include "coach/error.hpp"
+#include "coach/people.hpp"
 #include "coach/store.hpp"
 
 namespace coach {
@@ -57,7 +58,9 @@ std::optional<Msg> unpack_as(const google::protobuf::Any& payload) {
   return msg;
 }
 
-// The request being handled; valid during the handler call.
+// The request being handled; valid during the handler call. coachd sets the principal (tenant,
+// person, roles) from the authenticated connection, never from the payload: check access against
+// these, not against ids in the request (coach/access.hpp).
 struct RequestContext {
   std::string_view tenant;      // whose data the request reads and writes
   std::string_view message_id;  // the caller's id, for logs
@@ -65,8 +68,13 @@ struct RequestContext {
   // When the caller stops waiting. Past it the store's reads fail with HANDLER_TIMEOUT; a handler
   // with long work of its own calls check_deadline() between steps.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // The person asking (an id in the tenant's people directory), empty for an operator or a key
+  // that names no person; and the roles they hold.
+  std::string_view person;
+  Roles roles;
 
   bool expired() const { return std::chrono::steady_clock::now() >= deadline; }
+
   // Throws HANDLER_TIMEOUT once the deadline has passed.
   void check_deadline() const {
     if (expired()) throw Error(v1::STATUS_CODE_HANDLER_TIMEOUT, "the request's deadline passed");
@@ -170,6 +178,8 @@ class PluginContext {
 
   // The plugin's durable key-value store, scoped to this plugin and the current tenant.
   Store& store() { return host_.store(); }
+  // The current tenant's people directory, as of the start of the handler or callback.
+  const PeopleDirectory& people() { return host_.people(); }
 
   // Stores message to come due at when on topic "<plugin>.<name>"; returns once durable, with the
   // entry's id. At least once, it goes to the on_due handler whose prefix matches.

@@ -266,7 +266,8 @@ class TestContext final : public detail::HostContext {
     google::protobuf::Any payload;
     payload.PackFrom(request);
     const std::string id = "test-" + std::to_string(++calls_);
-    const RequestContext rc{tenant_, id, it->first};
+    const RequestContext rc{tenant_, id,    it->first, std::chrono::steady_clock::time_point::max(),
+                            person_, roles_};
     it->second.handler(rc, payload, reply, status);
     return status;
   }
@@ -343,6 +344,23 @@ class TestContext final : public detail::HostContext {
   }
   MemoryStore& memory_store() { return store_; }
 
+  // The current tenant's people directory, for a test to fill.
+  PeopleDirectory& directory() { return people_[tenant_]; }
+  // Calls are made by this person of the current tenant, with the roles the directory gives
+  // them (none when absent), as coachd resolves a principal.
+  void act_as(std::string person) {
+    const Person* p = directory().find(person);
+    roles_ = p ? p->roles : Roles{};
+    person_ = std::move(person);
+  }
+  // Calls are made with exactly this principal.
+  void act_as(std::string person, Roles roles) {
+    person_ = std::move(person);
+    roles_ = roles;
+  }
+  // Calls are made by a local operator of the tenant (the default): a tenant admin's rights.
+  void act_as_operator() { act_as({}, Roles{Role::kOperator}); }
+
   // --- detail::HostContext ---
   v1::Status serve_binding(detail::MethodBinding binding) noexcept override {
     return guarded([&] {
@@ -371,6 +389,7 @@ class TestContext final : public detail::HostContext {
   std::shared_ptr<spdlog::logger> logger() const noexcept override { return logger_; }
   std::string_view name() const noexcept override { return manifest_.name; }
   Store& store() noexcept override { return store_; }
+  const PeopleDirectory& people() noexcept override { return people_[tenant_]; }
   std::int64_t now_ms() const noexcept override { return now_ms_; }
   v1::Status schedule_message(std::int64_t due_ms, std::string_view topic,
                               const google::protobuf::Message& message,
@@ -451,6 +470,9 @@ class TestContext final : public detail::HostContext {
   PluginContext context_;
   MemoryStore store_;
   std::string tenant_ = "default";
+  std::map<std::string, PeopleDirectory, std::less<>> people_;
+  std::string person_;
+  Roles roles_{Role::kOperator};
   std::int64_t now_ms_ = 1'767'603'600'000;  // 2026-01-05T09:00:00Z, a Monday
   std::unique_ptr<detail::PluginInstance> instance_;
   bool in_start_ = false;

@@ -20,6 +20,7 @@
 #include "coach/abi.hpp"
 #include "coach/config_section.hpp"
 #include "coach/error.hpp"
+#include "coach/people.hpp"
 #include "coach/store.hpp"
 
 namespace coach {
@@ -60,6 +61,8 @@ class HostContext {
   virtual std::string_view name() const noexcept = 0;
   // Scoped to this plugin and the current tenant.
   virtual Store& store() noexcept = 0;
+  // The current tenant's people; the reference stays valid until the handler returns.
+  virtual const PeopleDirectory& people() noexcept = 0;
   virtual std::int64_t now_ms() const noexcept = 0;
   virtual v1::Status schedule_message(std::int64_t due_ms, std::string_view topic,
                                       const google::protobuf::Message& message,

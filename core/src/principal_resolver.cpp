@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "principal_resolver.hpp"
+
+#include <fmt/format.h>
+
+namespace coach::core {
+
+void PrincipalResolver::configure(const DaemonConfig& config) {
+  local_tenant_ = config.bus.tenant;
+  tenants_.clear();
+  for (const auto& t : config.tenants) tenants_.emplace(t.name, t);
+  clients_.clear();
+  for (const auto& c : config.security.clients) clients_.emplace(c.name, c);
+}
+
+v1::StatusCode PrincipalResolver::person_in(std::string_view tenant, std::string_view person,
+                                            Principal& out, std::string& why) const {
+  out.tenant.assign(tenant);
+  out.person.assign(person);
+  const auto directory = people_.get(tenant);
+  const Person* p = directory->find(person);
+  if (!p) {
+    why = fmt::format("person '{}' is not in tenant '{}''s people directory", person, tenant);
+    return v1::STATUS_CODE_UNAUTHENTICATED;
+  }
+  out.roles = p->roles;
+  return v1::STATUS_CODE_OK;
+}
+
+v1::StatusCode PrincipalResolver::resolve(const char* user_id, const v1::Envelope& request,
+                                          Principal& out, std::string& why) const {
+  if (user_id == nullptr) {  // local operator
+    if (request.person().empty()) {
+      out.tenant = local_tenant_;
+      out.person.clear();
+      out.roles = Roles{Role::kOperator};
+      return v1::STATUS_CODE_OK;
+    }
+    return person_in(local_tenant_, request.person(), out, why);
+  }
+  auto it = clients_.find(std::string_view(user_id));
+  if (it == clients_.end()) {
+    // Its key was listed when it connected and removed since (SIGHUP).
+    why = fmt::format("client '{}' is no longer listed", user_id);
+    return v1::STATUS_CODE_UNAUTHENTICATED;
+  }
+  const ClientKeyConfig& client = it->second;
+  if (!client.gateway) return person_in(client.tenant, client.person, out, why);
+  if (!tenants_.count(request.tenant())) {
+    why = request.tenant().empty()
+              ? std::string("a gateway states the tenant of each request (Envelope.tenant)")
+              : fmt::format("no tenant '{}'", request.tenant());
+    return v1::STATUS_CODE_UNAUTHENTICATED;
+  }
+  if (request.person().empty()) {  // the gateway itself: health and descriptors only
+    out.tenant = request.tenant();
+    out.person.clear();
+    out.roles = Roles{};
+    return v1::STATUS_CODE_OK;
+  }
+  return person_in(request.tenant(), request.person(), out, why);
+}
+
+std::optional<std::string> PrincipalResolver::event_tenant(const char* user_id) const {
+  if (user_id == nullptr) return local_tenant_;
+  auto it = clients_.find(std::string_view(user_id));
+  if (it == clients_.end()) return std::nullopt;
+  if (it->second.gateway) return std::string();
+  return it->second.tenant;
+}
+
+}  // namespace coach::core
