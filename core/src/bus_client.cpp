@@ -9,8 +9,14 @@
 
 namespace coach::core {
 
-BusClient::BusClient(const std::string& endpoint) : socket_(context_, zmq::socket_type::dealer) {
+BusClient::BusClient(const std::string& endpoint, BusClientOptions options)
+    : socket_(context_, zmq::socket_type::dealer), options_(std::move(options)) {
   socket_.set(zmq::sockopt::linger, 0);
+  if (options_.client_key) {
+    socket_.set(zmq::sockopt::curve_serverkey, options_.server_public_key);
+    socket_.set(zmq::sockopt::curve_publickey, options_.client_key->public_key);
+    socket_.set(zmq::sockopt::curve_secretkey, options_.client_key->secret_key);
+  }
   socket_.set(zmq::sockopt::sndhwm, 100000);
   socket_.set(zmq::sockopt::rcvhwm, 100000);
   socket_.connect(endpoint);
@@ -28,8 +34,14 @@ std::optional<std::string> BusClient::recv_raw(std::chrono::milliseconds timeout
   return msg.to_string();
 }
 
-v1::Envelope BusClient::call(const v1::Envelope& request, std::chrono::milliseconds timeout) {
+void BusClient::send(v1::Envelope request) {
+  if (!options_.tenant.empty()) request.set_tenant(options_.tenant);
+  if (!options_.person.empty()) request.set_person(options_.person);
   send_raw(request.SerializeAsString());
+}
+
+v1::Envelope BusClient::call(const v1::Envelope& request, std::chrono::milliseconds timeout) {
+  send(request);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

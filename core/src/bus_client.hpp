@@ -11,12 +11,26 @@
 #include <string>
 
 #include "coach/v1/envelope.pb.h"
+#include "curve_keys.hpp"
 
 namespace coach::core {
 
+struct BusClientOptions {
+  // For a tcp (CURVE) endpoint: this client's key pair and the daemon's public key.
+  std::optional<CurveKeyPair> client_key;
+  std::string server_public_key;
+  // Stated on every request sent with send() or call(): coachd honours a tenant and person from a
+  // gateway's key, and a person from a local operator (narrowing its rights); from others, nothing.
+  std::string tenant;
+  std::string person;
+};
+
 class BusClient {
  public:
-  explicit BusClient(const std::string& endpoint);
+  explicit BusClient(const std::string& endpoint, BusClientOptions options = {});
+
+  // Sends request with the stated principal, without waiting for the reply.
+  void send(v1::Envelope request);
 
   // Sends request and waits up to timeout for the reply with its correlation id. Throws
   // std::runtime_error on timeout or an unparsable reply.
@@ -34,6 +48,7 @@ class BusClient {
  private:
   zmq::context_t context_{1};
   zmq::socket_t socket_;
+  BusClientOptions options_;
 };
 
 }  // namespace coach::core

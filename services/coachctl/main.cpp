@@ -347,8 +347,9 @@ class Importer {
     core::stamp_now(request);
     request.mutable_payload()->set_type_url(request_url_);
     request.mutable_payload()->set_value(encode(batch));
-    client_.send_raw(request.SerializeAsString());
-    flight_.emplace(request.message_id(), std::move(batch));
+    const std::string id = request.message_id();
+    client_.send(std::move(request));
+    flight_.emplace(id, std::move(batch));
   }
 
   // The request's bytes: the line itself, or each line as one element of the repeated field.
@@ -547,7 +548,7 @@ int describe(BusClient& client, std::chrono::milliseconds timeout, const std::st
 }
 
 int follow(const std::string& endpoint, BusClient& client, std::chrono::milliseconds timeout,
-           const std::string& prefix) {
+           const std::string& prefix, const core::BusClientOptions& keys) {
   RemoteTypes types;
   types.load(client, timeout);
   // External topics are "<tenant>/<topic>", and coachd lets a subscriber see its own tenant only.
@@ -556,6 +557,11 @@ int follow(const std::string& endpoint, BusClient& client, std::chrono::millisec
   zmq::context_t ctx(1);
   zmq::socket_t sub(ctx, zmq::socket_type::sub);
   sub.set(zmq::sockopt::linger, 0);
+  if (keys.client_key) {
+    sub.set(zmq::sockopt::curve_serverkey, keys.server_public_key);
+    sub.set(zmq::sockopt::curve_publickey, keys.client_key->public_key);
+    sub.set(zmq::sockopt::curve_secretkey, keys.client_key->secret_key);
+  }
   sub.set(zmq::sockopt::subscribe, wire_prefix);
   sub.connect(endpoint);
   std::signal(SIGINT, [](int) { g_interrupted = 1; });
@@ -606,6 +612,21 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.set_version_flag("--version", std::string("coachctl ") + PROJECT_VERSION);
+  std::string key_file, server_key_file;
+  core::BusClientOptions bus_options;
+  app.add_option("--key", key_file,
+                 "This client's key pair (NAME.key from coachctl keygen), for a tcp endpoint")
+      ->check(CLI::ExistingFile);
+  app.add_option("--server-key", server_key_file, "coachd's public key file (its .pub)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--as", bus_options.person,
+                 "Act as this person of the tenant (a local operator or a gateway key)");
+  app.add_option("--tenant", bus_options.tenant, "The tenant a gateway key acts in");
+  auto* keygen = app.add_subcommand(
+      "keygen", "Make a CURVE key pair: NAME.key (secret, mode 0600) and NAME.pub");
+  std::string key_name, key_dir = ".";
+  keygen->add_option("name", key_name, "Key name, e.g. coachd, gateway or crm")->required();
+  keygen->add_option("--dir", key_dir, "Where to write the files")->capture_default_str();
 
   auto* health = app.add_subcommand("health", "Show the daemon's health and counters (JSON)");
   auto* plugins = app.add_subcommand("plugins", "List plugins, their state and methods (JSON)");
@@ -674,7 +695,23 @@ int main(int argc, char** argv) {
 
   auto timeout = std::chrono::milliseconds(timeout_ms);
   try {
-    BusClient client(endpoint);
+    if (keygen->parsed()) {
+      const auto pair = core::generate_curve_key_pair();
+      const auto [secret, pub] = core::write_key_files(key_dir, key_name, pair);
+      std::printf(
+          "wrote %s (secret, mode 0600) and %s\npublic key: %s\n"
+          "list it in coachd.yaml under security.curve.clients, e.g.\n"
+          "  - {name: %s, public_key: \"%s\", tenant: TENANT, person: PERSON}\n",
+          secret.c_str(), pub.c_str(), pair.public_key.c_str(), key_name.c_str(),
+          pair.public_key.c_str());
+      return 0;
+    }
+    if (!key_file.empty()) {
+      if (server_key_file.empty()) throw std::invalid_argument("--key needs --server-key");
+      bus_options.client_key = core::read_key_file(key_file, true);
+      bus_options.server_public_key = core::read_key_file(server_key_file, false).public_key;
+    }
+    BusClient client(endpoint, bus_options);
     if (health->parsed()) {
       std::printf("%s\n", call_json(client, timeout, "coachd", "Health", "{}").c_str());
     } else if (plugins->parsed()) {
@@ -716,13 +753,16 @@ int main(int argc, char** argv) {
         reply.payload().UnpackTo(&h);
         events_endpoint = h.event_endpoint();
       }
-      return follow(events_endpoint, client, timeout, prefix);
+      return follow(events_endpoint, client, timeout, prefix, bus_options);
     }
     return 0;
   } catch (const CallFailed& e) {
     std::fprintf(stderr, "coachctl: %s\n", e.what());
     return 1;
   } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "coachctl: %s\n", e.what());
+    return 2;
+  } catch (const core::KeyFileError& e) {
     std::fprintf(stderr, "coachctl: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {
