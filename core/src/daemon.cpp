@@ -11,6 +11,7 @@
 #include <cstdlib>
 
 #include "coach/v1/admin.pb.h"
+#include "coach/v1/people.pb.h"
 #include "curve_keys.hpp"
 #include "envelope.hpp"
 #include "logging.hpp"
@@ -141,6 +142,22 @@ void Daemon::bind_endpoints() {
   waiter_.add(events_);
   waiter_.add(secure_events_);
   waiter_.add_fd(signals_.fd());
+}
+
+void Daemon::register_people_route() {
+  Route& people = router_.upsert(std::string(kPeopleService));
+  people.internal = true;
+  people.timeout_ms = config_.bus.request_timeout_ms;
+  people.state = RouteState::kRunning;
+  people.version = PROJECT_VERSION;
+  people.description = "the tenant's people directory: people, teams, roles, coaches, managers";
+  const auto* service = v1::Person::descriptor()->file()->FindServiceByName("People");
+  people.proto_service = service->full_name();
+  people.descriptor_set.assign(reinterpret_cast<const char*>(kDescriptorSet), kDescriptorSetSize);
+  for (int i = 0; i < service->method_count(); ++i) {
+    const auto* m = service->method(i);
+    people.methods[m->name()] = {m->input_type(), m->output_type()};
+  }
 }
 
 void Daemon::register_admin_route() {
@@ -314,6 +331,8 @@ int Daemon::run() {
   store_admin_ =
       std::make_unique<StoreAdmin>(zmq_, kBackendEndpoint, *store_, *clock_, scheduler_->node_id(),
                                    config_.scheduler.retention_hours);
+  people_service_ = std::make_unique<PeopleService>(zmq_, kBackendEndpoint, *store_, people_);
+  register_people_route();
   for (const auto& pc : config_.plugins) {
     if (pc.enabled) {
       start_plugin(pc);
@@ -402,6 +421,7 @@ int Daemon::run() {
   }
   runners_.clear();
   store_admin_.reset();
+  people_service_.reset();
   log_->info("stopped after {} ms uptime; {} requests served", elapsed_ms(started_at_),
              requests_total_);
   return 0;
@@ -508,6 +528,11 @@ void Daemon::handle_client_message(std::vector<zmq::message_t>& parts, bool secu
   request.tenant = principal_.tenant;
   request.person = principal_.person;
   request.roles = principal_.roles;
+  if (decision.route->name == kPeopleService) {
+    request.envelope = std::move(frame);
+    forward(*decision.route, std::move(request), kPeopleIdentity);
+    return;
+  }
   if (decision.route->internal) {
     // Health, plugins and descriptors are for every principal; what spans tenants (the store, the
     // schedule) and the test clock only for local operators.

@@ -22,6 +22,7 @@
 #include "event_types.hpp"
 #include "logging.hpp"
 #include "people_directories.hpp"
+#include "people_service.hpp"
 #include "plugin_loader.hpp"
 #include "plugin_runner.hpp"
 #include "principal_resolver.hpp"
@@ -77,6 +78,7 @@ class Daemon {
 
   void bind_endpoints();
   void register_admin_route();
+  void register_people_route();
   void start_plugin(const PluginConfig& pc);
   void stop_plugin(Route& route, const std::string& why);
   void on_plugin_gone(Route& route);
@@ -142,6 +144,7 @@ class Daemon {
   std::map<std::string, std::unique_ptr<PluginRunner>, std::less<>> runners_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<StoreAdmin> store_admin_;
+  std::unique_ptr<PeopleService> people_service_;
   bool scheduler_connected_ = false;
   std::map<std::string, std::deque<ClientRequest>, std::less<>> backlog_;  // routes still starting
   std::set<std::string> restart_after_stop_;

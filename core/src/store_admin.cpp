@@ -4,73 +4,25 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <zmq_addon.hpp>
-
 #include "coach/v1/admin.pb.h"
 #include "envelope.hpp"
-#include "logging.hpp"
 #include "store/plugin_store.hpp"
 #include "store/store_tables.hpp"
-#include "thread_name.hpp"
 
 namespace coach::core {
 
 StoreAdmin::StoreAdmin(zmq::context_t& zmq, std::string backend_endpoint, StoreService& store,
                        const Clock& clock, std::string node_id, std::uint32_t retention_hours)
-    : zmq_(zmq),
-      endpoint_(std::move(backend_endpoint)),
-      store_(store),
+    : store_(store),
       clock_(clock),
       node_id_(std::move(node_id)),
       retention_hours_(retention_hours),
-      log_(make_logger("store_admin")) {
-  thread_ = std::thread([this] {
-    name_this_thread("coach-admin");
-    run();
-  });
-}
-
-StoreAdmin::~StoreAdmin() {
-  stopping_ = true;
-  if (thread_.joinable()) thread_.join();
-}
+      service_(
+          zmq, std::move(backend_endpoint), std::string(kStoreAdminIdentity), "coach-admin",
+          [this](const v1::Envelope& request, const RequestTail&) { return handle(request); }) {}
 
 bool StoreAdmin::serves(std::string_view method) {
   return method == "StoreStats" || method == "ListSchedule";
-}
-
-void StoreAdmin::run() {
-  try {
-    zmq::socket_t socket(zmq_, zmq::socket_type::dealer);
-    socket.set(zmq::sockopt::routing_id, kStoreAdminIdentity);
-    socket.set(zmq::sockopt::linger, 0);
-    socket.connect(endpoint_);
-    while (!stopping_) {
-      std::array<zmq::pollitem_t, 1> items{{{socket.handle(), 0, ZMQ_POLLIN, 0}}};
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
-      if (!(items[0].revents & ZMQ_POLLIN)) continue;
-      std::vector<zmq::message_t> parts;
-      if (!zmq::recv_multipart(socket, std::back_inserter(parts), zmq::recv_flags::dontwait))
-        continue;
-      std::uint64_t seq = 0;
-      std::string_view tail;
-      if (parts.size() != 2 || !decode_header(parts[0].to_string_view(), seq, tail)) continue;
-      v1::Envelope request;
-      v1::Envelope reply;
-      if (!request.ParseFromArray(parts[1].data(), static_cast<int>(parts[1].size()))) {
-        reply = make_error_reply("", v1::STATUS_CODE_MALFORMED_FRAME, "request does not parse");
-      } else {
-        reply = handle(request);
-      }
-      const auto header = encode_header(frame::kReply, seq,
-                                        std::to_string(static_cast<int>(reply.status().code())));
-      const std::string bytes = reply.SerializeAsString();
-      zmq::send_multipart(
-          socket, std::array<zmq::const_buffer, 2>{zmq::buffer(header), zmq::buffer(bytes)});
-    }
-  } catch (const std::exception& e) {
-    log_->critical("store admin thread ended by an error: {}", e.what());
-  }
 }
 
 v1::Envelope StoreAdmin::handle(const v1::Envelope& request) {

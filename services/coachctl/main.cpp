@@ -24,6 +24,7 @@
 
 #include "bus_client.hpp"
 #include "coach/v1/admin.pb.h"
+#include "coach/v1/people.pb.h"
 #include "envelope.hpp"
 #include "runtime_paths.hpp"
 
@@ -599,6 +600,66 @@ int follow(const std::string& endpoint, BusClient& client, std::chrono::millisec
   return 0;
 }
 
+// Sends an HR export to the people directory in chunks; prints refused lines as FILE:LINE and a
+// summary. Exit 0 when every line was applied, 1 when some were refused.
+int import_people(BusClient& client, std::chrono::milliseconds timeout, const std::string& file,
+                  std::string format) {
+  constexpr std::size_t kChunkLines = 1000;
+  if (format.empty()) format = file.ends_with(".csv") ? "csv" : "jsonl";
+  std::ifstream in(file);
+  if (!in) throw std::invalid_argument("cannot read " + file);
+  const auto t0 = std::chrono::steady_clock::now();
+  v1::ImportPeopleReply total;
+  std::string line;
+  std::uint32_t number = 0;
+  std::string header;
+  v1::ImportPeopleRequest req;
+  req.set_format(format);
+  auto flush = [&] {
+    if (req.text().empty()) return;
+    auto reply = client.call("people", "ImportPeople", req, timeout);
+    if (reply.status().code() != v1::STATUS_CODE_OK)
+      throw CallFailed(core::status_name(reply.status().code()) + ": " + reply.status().message());
+    v1::ImportPeopleReply r;
+    reply.payload().UnpackTo(&r);
+    for (const auto& e : r.errors())
+      std::fprintf(stderr, "%s:%u: %s\n", file.c_str(), e.line(), e.message().c_str());
+    total.set_lines(total.lines() + r.lines());
+    total.set_added(total.added() + r.added());
+    total.set_updated(total.updated() + r.updated());
+    total.set_unchanged(total.unchanged() + r.unchanged());
+    total.set_people(r.people());
+    for (const auto& e : r.errors()) *total.add_errors() = e;
+    std::fprintf(stderr, "coachctl: %u lines sent\n", number);
+    req.clear_text();
+  };
+  std::size_t chunk = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (format == "csv" && header.empty() && line.find_first_not_of(" \t\r") != std::string::npos) {
+      header = line;
+      continue;
+    }
+    if (req.text().empty()) {
+      req.set_first_line(number);
+      req.set_csv_header(header);
+    }
+    *req.mutable_text() += line + "\n";
+    if (++chunk == kChunkLines) {
+      flush();
+      chunk = 0;
+    }
+  }
+  flush();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf(
+      "imported %s: %u people lines, %u added, %u updated, %u unchanged, %d refused, in %.2f s; "
+      "%u people in the directory\n",
+      file.c_str(), total.lines(), total.added(), total.updated(), total.unchanged(),
+      total.errors_size(), secs, total.people());
+  return total.errors_size() == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -664,6 +725,23 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--in-flight", import_in_flight, "Requests sent before waiting for one")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+
+  auto* people_cmd = app.add_subcommand("people", "The tenant's people directory");
+  people_cmd->require_subcommand(1);
+  auto* people_import = people_cmd->add_subcommand(
+      "import", "Add or update people from an HR export (JSON lines or CSV with a header row)");
+  std::string people_file, people_format;
+  people_import->add_option("file", people_file, "The export; .csv is read as CSV")
+      ->required()
+      ->check(CLI::ExistingFile);
+  people_import->add_option("--format", people_format, "jsonl or csv (default: by extension)")
+      ->check(CLI::IsMember({"jsonl", "csv"}));
+  auto* people_list = people_cmd->add_subcommand("list", "People as JSON lines, in id order");
+  std::string people_team;
+  people_list->add_option("--team", people_team, "Only this team's members");
+  auto* people_get = people_cmd->add_subcommand("get", "One person as JSON");
+  std::string person_id;
+  people_get->add_option("id", person_id, "The person's id")->required();
 
   auto* store_cmd = app.add_subcommand("store", "The daemon's store");
   store_cmd->require_subcommand(1);
@@ -742,6 +820,31 @@ int main(int argc, char** argv) {
       auto now = call_admin<v1::AdvanceClockReply>(client, timeout, "AdvanceClock", req);
       std::printf("clock now %s (%lld)\n", iso_time(now.now_ms()).c_str(),
                   static_cast<long long>(now.now_ms()));
+    } else if (people_import->parsed()) {
+      return import_people(client, timeout, people_file, people_format);
+    } else if (people_list->parsed()) {
+      v1::ListPeopleRequest req;
+      req.set_team(people_team);
+      do {
+        auto reply = client.call("people", "ListPeople", req, timeout);
+        if (reply.status().code() != v1::STATUS_CODE_OK)
+          throw CallFailed(core::status_name(reply.status().code()) + ": " +
+                           reply.status().message());
+        v1::PersonList page;
+        reply.payload().UnpackTo(&page);
+        for (const auto& p : page.people()) print_json(p);
+        req.set_after(page.next_after());
+      } while (!req.after().empty());
+    } else if (people_get->parsed()) {
+      v1::GetPersonRequest req;
+      req.set_id(person_id);
+      auto reply = client.call("people", "GetPerson", req, timeout);
+      if (reply.status().code() != v1::STATUS_CODE_OK)
+        throw CallFailed(core::status_name(reply.status().code()) + ": " +
+                         reply.status().message());
+      v1::Person p;
+      reply.payload().UnpackTo(&p);
+      print_json(p);
     } else if (import_cmd->parsed()) {
       return Importer(client,
                       {service, method, import_file, import_batch, import_in_flight, timeout})

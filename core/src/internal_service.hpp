@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// InternalService: a daemon component that serves some methods on its own thread (the store
+// admin, the people directory), so slow database work never stalls the broker. It speaks the
+// plugin protocol on the broker's plugin socket under an identity starting with '@': requests
+// and replies go through the broker's usual pending and timeout handling, and the request's
+// principal arrives in its header as it does for plugins.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "coach/v1/envelope.pb.h"
+#include "envelope.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace coach::core {
+
+class InternalService {
+ public:
+  // Returns the reply to request (an error reply for a failure; it must not throw).
+  using Handler = std::function<v1::Envelope(const v1::Envelope& request, const RequestTail&)>;
+
+  InternalService(zmq::context_t& zmq, std::string backend_endpoint, std::string identity,
+                  std::string thread_name, Handler handler);
+  ~InternalService();  // stops and joins
+  InternalService(const InternalService&) = delete;
+  InternalService& operator=(const InternalService&) = delete;
+
+ private:
+  void run();
+
+  zmq::context_t& zmq_;
+  std::string endpoint_;
+  std::string identity_;
+  Handler handler_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace coach::core
