@@ -56,22 +56,26 @@ run health
 run plugins
 run call echo Echo '{"text":"hello coachd"}'
 
+echo; echo "== the people directory: who is who, who coaches whom (deploy/examples/people.csv)"
+run people import deploy/examples/people.csv
+run --as ana call coachd WhoAmI
+echo "# a salesperson does not read a colleague's pulse answers (README, Who may see what):"
+run --as ben call motivation_keys GetPulseHistory '{"person_id":"ana"}' || true
+
 echo; echo "== behavior_styles worked example (plugins/behavior_styles/README.md)"
-run call behavior_styles RegisterPerson '{"person_id":"ana","display_name":"Ana","team_id":"east"}'
-run call behavior_styles SubmitAssessment '{"person_id":"ana","role":"RATER_ROLE_SELF","answers":[4,1,3,2,1,4,3,2,3,2,4,1,2,3,4,1,3,3,2,2,4,1,3,3,1,1,3,2,2,3]}'
-run call behavior_styles RecordObservations '{"salesperson_id":"ana","account_id":"acme","observations":[{"cue":"CUE_PACE","value":1},{"cue":"CUE_TELLS_VS_ASKS","value":1},{"cue":"CUE_DECISIONS","value":2},{"cue":"CUE_SHOWS_FEELINGS","value":4},{"cue":"CUE_BIG_PICTURE","value":3},{"cue":"CUE_RELATIONSHIP","value":4}]}'
-run call behavior_styles GetGuidance '{"salesperson_id":"ana","account_id":"acme"}'
+run --as ana call behavior_styles SubmitAssessment '{"person_id":"ana","role":"RATER_ROLE_SELF","answers":[4,1,3,2,1,4,3,2,3,2,4,1,2,3,4,1,3,3,2,2,4,1,3,3,1,1,3,2,2,3]}'
+run --as ana call behavior_styles RecordObservations '{"salesperson_id":"ana","account_id":"acme","observations":[{"cue":"CUE_PACE","value":1},{"cue":"CUE_TELLS_VS_ASKS","value":1},{"cue":"CUE_DECISIONS","value":2},{"cue":"CUE_SHOWS_FEELINGS","value":4},{"cue":"CUE_BIG_PICTURE","value":3},{"cue":"CUE_RELATIONSHIP","value":4}]}'
+run --as ana call behavior_styles GetGuidance '{"salesperson_id":"ana","account_id":"acme"}'
 
 echo; echo "== motivation_keys worked example (plugins/motivation_keys/README.md)"
-run call motivation_keys RegisterPerson '{"person_id":"ana","display_name":"Ana","team_id":"east"}'
-run call motivation_keys RecordPulse '{"person_id":"ana","answers":[4,4,3,2,2,4,3,4,4,2,3,2,4,4,3,3]}'
-run call motivation_keys GetCoachingPrompts '{"person_id":"ana"}'
+run --as ana call motivation_keys RecordPulse '{"person_id":"ana","answers":[4,4,3,2,2,4,3,4,4,2,3,2,4,4,3,3]}'
+run --as carl call motivation_keys GetCoachingPrompts '{"person_id":"ana"}'
 run call motivation_keys RateTrust '{"salesperson_id":"ana","account_id":"acme","role":"RATER_ROLE_CUSTOMER","credibility":4,"reliability":4,"intimacy":4,"self_orientation":2}'
 
 echo; echo "== service_followup worked example (plugins/service_followup/README.md)"
 demo="demo-$(date +%s)"
-run call service_followup OpenCase '{"case_id":"'"$demo"'","account_id":"acme","salesperson_id":"ana","agent_id":"zoe","subject":"invoice shows the old price"}'
-run call service_followup SolveCase '{"case_id":"'"$demo"'","agent_id":"zoe","root_cause":{"category":"billing","cause":"price list not updated after renewal","fix":"price list corrected, credit note sent","customer_confirmed":true}}'
+run --as zoe call service_followup OpenCase '{"case_id":"'"$demo"'","account_id":"acme","salesperson_id":"ana","agent_id":"zoe","subject":"invoice shows the old price"}'
+run --as zoe call service_followup SolveCase '{"case_id":"'"$demo"'","agent_id":"zoe","root_cause":{"category":"billing","cause":"price list not updated after renewal","fix":"price list corrected, credit note sent","customer_confirmed":true}}'
 run call service_followup GetMeasures '{"account_id":"acme"}'
 run schedule list --plugin service_followup --state pending --limit 4
 
@@ -82,12 +86,14 @@ rel="carl~$sp"
 due=$(( $(date +%s) * 1000 + 6 * 86400000 ))
 answers="[2,2,3,4,3,4,4,3,3,4,4,3,4,3,4,4,5]"
 run call coaching_sessions StartRelationship '{"coach_id":"carl","salesperson_id":"'"$sp"'","salesperson_name":"Ana","coach_role":"COACH_ROLE_MANAGER","team_id":"east","cadence":"weekly"}'
-run call motivation_keys RegisterPerson '{"person_id":"'"$sp"'","display_name":"Ana","team_id":"east"}'
+printf '{"id":"%s","name":"Ana","team":"east","roles":["salesperson"],"coach":"carl","manager":"carl"}\n' \
+  "$sp" > "$runtime/quickstart-people.jsonl"
+run people import "$runtime/quickstart-people.jsonl"
 run call motivation_keys RateTrust '{"salesperson_id":"'"$sp"'","account_id":"acme","role":"RATER_ROLE_CUSTOMER","credibility":4,"reliability":4,"intimacy":4,"self_orientation":2}'
 run call motivation_keys RateTrust '{"salesperson_id":"'"$sp"'","account_id":"acme","role":"RATER_ROLE_CUSTOMER","credibility":4,"reliability":4,"intimacy":4,"self_orientation":4}'
-run call coaching_sessions SubmitPrep '{"relationship_id":"'"$rel"'","submitted_by":"'"$sp"'","prep":{"figures":[{"name":"new revenue","this_period":95000,"previous_period":100000},{"name":"first meetings","this_period":2,"previous_period":5}],"audit_answers":'"$answers"',"gaps":["too few first meetings"],"internal_factors":["two weeks on a tender"],"external_factors":["a competitor cut prices in the north"],"within_influence":["how many first meetings I book"],"outside_influence":["the competitor'"'"'s prices"],"focus":"four first meetings in the north","upskilling":["read about discovery questions","tried a referral ask at Initech"],"keep":["weekly account reviews"],"drop":["cold email blasts"],"create":["a referral ask after each delivery"]}}'
+run --as "$sp" call coaching_sessions SubmitPrep '{"relationship_id":"'"$rel"'","submitted_by":"'"$sp"'","prep":{"figures":[{"name":"new revenue","this_period":95000,"previous_period":100000},{"name":"first meetings","this_period":2,"previous_period":5}],"audit_answers":'"$answers"',"gaps":["too few first meetings"],"internal_factors":["two weeks on a tender"],"external_factors":["a competitor cut prices in the north"],"within_influence":["how many first meetings I book"],"outside_influence":["the competitor'"'"'s prices"],"focus":"four first meetings in the north","upskilling":["read about discovery questions","tried a referral ask at Initech"],"keep":["weekly account reviews"],"drop":["cold email blasts"],"create":["a referral ask after each delivery"]}}'
 run call coaching_sessions GetAgenda '{"relationship_id":"'"$rel"'"}'
-run call coaching_sessions RecordSession '{"relationship_id":"'"$rel"'","steps":{"acknowledge":"New revenue is 5 % below last month, and you have named why.","explore":"What was different this month? What changed at acme?","plan":"Four first meetings in the north; a referral ask after each delivery.","offer_help":"I will introduce you to the partner in the north."},"coach_questions":["What was different this month compared with last month?","Which of these factors can you influence?","What would make the biggest difference with acme?","How can I help?"],"talk":{"coach_seconds":600,"salesperson_seconds":1500},"duration_minutes":40,"action_items":[{"text":"book four first meetings in the north","owner":"ITEM_OWNER_SALESPERSON","due_ms":"'"$due"'"},{"text":"introduce Ana to the north partner","owner":"ITEM_OWNER_COACH","due_ms":"'"$due"'"}]}'
+run --as carl call coaching_sessions RecordSession '{"relationship_id":"'"$rel"'","steps":{"acknowledge":"New revenue is 5 % below last month, and you have named why.","explore":"What was different this month? What changed at acme?","plan":"Four first meetings in the north; a referral ask after each delivery.","offer_help":"I will introduce you to the partner in the north."},"coach_questions":["What was different this month compared with last month?","Which of these factors can you influence?","What would make the biggest difference with acme?","How can I help?"],"talk":{"coach_seconds":600,"salesperson_seconds":1500},"duration_minutes":40,"action_items":[{"text":"book four first meetings in the north","owner":"ITEM_OWNER_SALESPERSON","due_ms":"'"$due"'"},{"text":"introduce Ana to the north partner","owner":"ITEM_OWNER_COACH","due_ms":"'"$due"'"}]}'
 run call coaching_sessions UpdateActionItem '{"relationship_id":"'"$rel"'","item_id":"s1-2","state":"ITEM_STATE_DONE"}'
 run call coaching_sessions GetAgenda '{"relationship_id":"'"$rel"'"}'
 

@@ -27,7 +27,6 @@ class BehaviorStylesPlugin final : public coach::Plugin {
     auto& s = service_.emplace(ctx);
     ctx.serve("GetInstrument", s, &BehaviorStylesService::get_instrument);
     ctx.serve("SetInstrument", s, &BehaviorStylesService::set_instrument);
-    ctx.serve("RegisterPerson", s, &BehaviorStylesService::register_person);
     ctx.serve("SubmitAssessment", s, &BehaviorStylesService::submit_assessment);
     ctx.serve("GetProfile", s, &BehaviorStylesService::get_profile);
     ctx.serve("RecordObservations", s, &BehaviorStylesService::record_observations);

@@ -40,11 +40,17 @@ pb::Instrument BehaviorStylesService::instrument() {
   return own ? *own : configured_instrument_;
 }
 
-pb::Instrument BehaviorStylesService::get_instrument(const pb::GetInstrumentRequest&) {
+pb::Instrument BehaviorStylesService::get_instrument(const pb::GetInstrumentRequest&,
+                                                     const RequestContext& rc) {
+  const auto a = access(rc);
+  a.require(a.member(), "the questionnaire");
   return instrument();
 }
 
-pb::SetInstrumentReply BehaviorStylesService::set_instrument(const pb::SetInstrumentRequest& r) {
+pb::SetInstrumentReply BehaviorStylesService::set_instrument(const pb::SetInstrumentRequest& r,
+                                                             const RequestContext& rc) {
+  const auto a = access(rc);
+  a.require(a.admin(), "changing the questionnaire");
   pb::SetInstrumentReply reply;
   if (r.instrument().items().empty()) {
     store().erase("instrument");
@@ -60,13 +66,15 @@ pb::SetInstrumentReply BehaviorStylesService::set_instrument(const pb::SetInstru
   return reply;
 }
 
-pb::Person BehaviorStylesService::register_person(const pb::RegisterPersonRequest& r) {
-  return people().put(r.person_id(), r.display_name(), r.team_id());
-}
-
 pb::SubmitAssessmentReply BehaviorStylesService::submit_assessment(
-    const pb::SubmitAssessmentRequest& r) {
+    const pb::SubmitAssessmentRequest& r, const RequestContext& rc) {
   require_id("person_id", r.person_id());
+  // A rating is the principal's own: a person rates themselves or, as a colleague, someone else;
+  // only an admin records ratings on others' behalf (a paper assessment typed in).
+  const auto a = access(rc);
+  const std::string claimed =
+      r.role() == pb::RATER_ROLE_SELF && r.rater_id().empty() ? r.person_id() : r.rater_id();
+  a.require(a.admin() || (a.member() && a.self(claimed)), "submitting an assessment as", claimed);
   if (r.role() == pb::RATER_ROLE_UNSPECIFIED || !pb::RaterRole_IsValid(r.role()))
     throw invalid_argument("role", "one of RATER_ROLE_SELF, _MANAGER, _PEER, _CUSTOMER");
   std::string rater = r.rater_id();
@@ -102,17 +110,22 @@ pb::Profile BehaviorStylesService::profile(const pb::Person& who) {
   return make_profile(who, std::move(views), names_);
 }
 
-pb::Profile BehaviorStylesService::get_profile(const pb::GetProfileRequest& r) {
+pb::Profile BehaviorStylesService::get_profile(const pb::GetProfileRequest& r,
+                                               const RequestContext& rc) {
   require_id("person_id", r.person_id());
+  const auto a = access(rc);
+  a.require(a.own_coach_or_manager(r.person_id()), "the style profile", r.person_id());
   return profile(person(r.person_id()));
 }
 
-pb::CustomerStyle BehaviorStylesService::record_observations(
-    const pb::RecordObservationsRequest& r) {
+pb::CustomerStyle BehaviorStylesService::record_observations(const pb::RecordObservationsRequest& r,
+                                                             const RequestContext& rc) {
   require_id("salesperson_id", r.salesperson_id());
+  const auto a = access(rc);
+  a.require(a.own_or_coach(r.salesperson_id()), "recording observations for", r.salesperson_id());
   require_id("account_id", r.account_id());
   validate_observations(r.observations());
-  person(r.salesperson_id());  // must be a registered person
+  person(r.salesperson_id(), "salesperson_id");  // must be in the directory
   std::int64_t version = kMustNotExist;
   pb::ObservationLog log;
   if (auto old = store().get<pb::ObservationLog>(account_key(r.account_id()), &version)) log = *old;
@@ -139,15 +152,23 @@ pb::CustomerStyle BehaviorStylesService::customer_style(const std::string& accou
   return customer_style_of(*log, names_, tentative_below_);
 }
 
-pb::CustomerStyle BehaviorStylesService::get_customer_style(const pb::GetCustomerStyleRequest& r) {
+pb::CustomerStyle BehaviorStylesService::get_customer_style(const pb::GetCustomerStyleRequest& r,
+                                                            const RequestContext& rc) {
   require_id("account_id", r.account_id());
-  return customer_style(r.account_id());
+  auto style = customer_style(r.account_id());
+  const auto a = access(rc);
+  a.require(a.own_coach_or_manager(style.salesperson_id()), "the customer style", r.account_id());
+  return style;
 }
 
-pb::Guidance BehaviorStylesService::get_guidance(const pb::GetGuidanceRequest& r) {
+pb::Guidance BehaviorStylesService::get_guidance(const pb::GetGuidanceRequest& r,
+                                                 const RequestContext& rc) {
+  const auto a = access(rc);
+  a.require(a.member(), "guidance");
   pb::Style mine;
   if (!r.salesperson_id().empty()) {
     require_id("salesperson_id", r.salesperson_id());
+    a.require(a.own_coach_or_manager(r.salesperson_id()), "the style profile", r.salesperson_id());
     auto p = profile(person(r.salesperson_id()));
     if (!p.has_effective()) {
       throw Error(v1::STATUS_CODE_FAILED_PRECONDITION,
@@ -162,6 +183,7 @@ pb::Guidance BehaviorStylesService::get_guidance(const pb::GetGuidanceRequest& r
   if (!r.account_id().empty()) {
     require_id("account_id", r.account_id());
     auto c = customer_style(r.account_id());
+    a.require(a.own_coach_or_manager(c.salesperson_id()), "the customer style", r.account_id());
     theirs = c.style();
     tentative = c.tentative();
   } else {
@@ -172,8 +194,11 @@ pb::Guidance BehaviorStylesService::get_guidance(const pb::GetGuidanceRequest& r
   return g;
 }
 
-pb::TeamMap BehaviorStylesService::get_team_map(const pb::GetTeamMapRequest& r) {
-  const auto members = people().team(r.team_id());
+pb::TeamMap BehaviorStylesService::get_team_map(const pb::GetTeamMapRequest& r,
+                                                const RequestContext& rc) {
+  const auto members = directory_team(ctx_.people(), r.team_id());
+  const auto a = access(rc);
+  a.require(a.team_lead(r.team_id()), "the team map", "team " + r.team_id());
   pb::TeamMap map;
   map.set_team_id(r.team_id());
   for (const auto& n : names_) (*map.mutable_counts())[n] = 0;
@@ -188,8 +213,8 @@ pb::TeamMap BehaviorStylesService::get_team_map(const pb::GetTeamMapRequest& r) 
     *member->mutable_style() = p.effective();
     ++(*map.mutable_counts())[p.effective().name()];
     const std::string owned = owner_prefix(id);
-    for (const auto& a : store().scan_all(owned)) {
-      auto log = store().get<pb::ObservationLog>(account_key(a.key.substr(owned.size())));
+    for (const auto& account : store().scan_all(owned)) {
+      auto log = store().get<pb::ObservationLog>(account_key(account.key.substr(owned.size())));
       if (!log) continue;
       *map.add_pairings() =
           make_pairing(id, p.effective(), customer_style_of(*log, names_, tentative_below_));

@@ -5,17 +5,18 @@
 // the salesperson how to adapt (Awareness, Alignment, Action). The arithmetic is style_model's.
 //
 // Store layout (per tenant, under this plugin):
-//   person/<id>              Person
-//   team/<team>/<person>     (empty) team membership index
 //   rating/<person>/<rater>  RaterView: a rater's latest view of the person
 //   account/<id>             ObservationLog: observations of a customer account
 //   owner/<person>/<account> (empty) accounts a salesperson observed
 //   instrument               Instrument: this tenant's own questionnaire, if it set one
+// People and teams come from the tenant's people directory. Who may call what: the README's
+// "Who may see what" (coach/access.hpp).
 #pragma once
 
+#include <coach/access.hpp>
 #include <coach/plugin.hpp>
 
-#include "people_registry.hpp"
+#include "directory_person.hpp"
 #include "style_model.hpp"
 
 namespace coach::behavior_styles {
@@ -43,20 +44,25 @@ class BehaviorStylesService {
   // Reads the plugin's config; throws coach::Error naming a bad data file or vocabulary.
   explicit BehaviorStylesService(PluginContext& ctx);
 
-  pb::Instrument get_instrument(const pb::GetInstrumentRequest& r);
-  pb::SetInstrumentReply set_instrument(const pb::SetInstrumentRequest& r);
-  pb::Person register_person(const pb::RegisterPersonRequest& r);
-  pb::SubmitAssessmentReply submit_assessment(const pb::SubmitAssessmentRequest& r);
-  pb::Profile get_profile(const pb::GetProfileRequest& r);
-  pb::CustomerStyle record_observations(const pb::RecordObservationsRequest& r);
-  pb::CustomerStyle get_customer_style(const pb::GetCustomerStyleRequest& r);
-  pb::Guidance get_guidance(const pb::GetGuidanceRequest& r);
-  pb::TeamMap get_team_map(const pb::GetTeamMapRequest& r);
+  pb::Instrument get_instrument(const pb::GetInstrumentRequest& r, const RequestContext& rc);
+  pb::SetInstrumentReply set_instrument(const pb::SetInstrumentRequest& r,
+                                        const RequestContext& rc);
+  pb::SubmitAssessmentReply submit_assessment(const pb::SubmitAssessmentRequest& r,
+                                              const RequestContext& rc);
+  pb::Profile get_profile(const pb::GetProfileRequest& r, const RequestContext& rc);
+  pb::CustomerStyle record_observations(const pb::RecordObservationsRequest& r,
+                                        const RequestContext& rc);
+  pb::CustomerStyle get_customer_style(const pb::GetCustomerStyleRequest& r,
+                                       const RequestContext& rc);
+  pb::Guidance get_guidance(const pb::GetGuidanceRequest& r, const RequestContext& rc);
+  pb::TeamMap get_team_map(const pb::GetTeamMapRequest& r, const RequestContext& rc);
 
  private:
   Store& store() { return ctx_.store(); }
-  PeopleRegistry<pb::Person> people() { return PeopleRegistry<pb::Person>(store()); }
-  pb::Person person(const std::string& id) { return people().get(id); }
+  Access access(const RequestContext& rc) { return Access(rc, ctx_.people()); }
+  pb::Person person(const std::string& id, const std::string& field = "person_id") {
+    return directory_person<pb::Person>(ctx_.people(), id, field);
+  }
   pb::Instrument instrument();
   pb::Profile profile(const pb::Person& who);
   pb::CustomerStyle customer_style(const std::string& account);

@@ -27,7 +27,6 @@ class MotivationKeysPlugin final : public coach::Plugin {
   void start(coach::PluginContext& ctx) override {
     auto& s = service_.emplace(ctx);
     ctx.serve("GetQuestionnaire", s, &MotivationKeysService::get_questionnaire);
-    ctx.serve("RegisterPerson", s, &MotivationKeysService::register_person);
     ctx.serve("RecordPulse", s, &MotivationKeysService::record_pulse);
     ctx.serve("GetPulseHistory", s, &MotivationKeysService::get_pulse_history);
     ctx.serve("GetTeamView", s, &MotivationKeysService::get_team_view);

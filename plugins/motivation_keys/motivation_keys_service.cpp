@@ -59,6 +59,7 @@ MotivationKeysService::MotivationKeysService(PluginContext& ctx) : ctx_(ctx) {
   plateau_periods_ = static_cast<int>(c.get_int("plateau_periods"));
   plateau_band_ = c.get_double("plateau_band");
   history_kept_ = static_cast<int>(c.get_int("history_kept"));
+  for (auto& t : c.get_list("managers_see_answers")) managers_see_answers_.insert(std::move(t));
   if (history_kept_ < std::max({trend_window_, crisis_window_, plateau_periods_}))
     throw invalid_argument("history_kept",
                            "must cover trend_window, crisis_window and plateau_periods");
@@ -74,7 +75,10 @@ MotivationKeysService::MotivationKeysService(PluginContext& ctx) : ctx_(ctx) {
   }
 }
 
-pb::Questionnaire MotivationKeysService::get_questionnaire(const pb::GetQuestionnaireRequest&) {
+pb::Questionnaire MotivationKeysService::get_questionnaire(const pb::GetQuestionnaireRequest&,
+                                                           const RequestContext& rc) {
+  const auto a = access(rc);
+  a.require(a.member(), "the questionnaire");
   return questionnaire_;
 }
 
@@ -84,11 +88,13 @@ std::string MotivationKeysService::stamp() {
 }
 
 pb::Person MotivationKeysService::person(const std::string& id, const std::string& field) {
-  return people().get(id, field);
+  return directory_person<pb::Person>(ctx_.people(), id, field);
 }
 
-pb::Person MotivationKeysService::register_person(const pb::RegisterPersonRequest& r) {
-  return people().put(r.person_id(), r.display_name(), r.team_id());
+bool MotivationKeysService::may_read_answers(const Access& a, const RequestContext& rc,
+                                             const std::string& person_id) {
+  return a.own_or_coach(person_id) ||
+         (a.manager_of(person_id) && managers_see_answers_.count(rc.tenant));
 }
 
 std::vector<pb::Pulse> MotivationKeysService::pulses(const std::string& person_id) {
@@ -98,7 +104,11 @@ std::vector<pb::Pulse> MotivationKeysService::pulses(const std::string& person_i
   return out;
 }
 
-pb::Pulse MotivationKeysService::record_pulse(const pb::RecordPulseRequest& r) {
+pb::Pulse MotivationKeysService::record_pulse(const pb::RecordPulseRequest& r,
+                                              const RequestContext& rc) {
+  require_id("person_id", r.person_id());
+  const auto a = access(rc);
+  a.require(a.self(r.person_id()) || a.admin(), "answering the pulse of", r.person_id());
   const auto who = person(r.person_id());
   const auto scores = score_pulse(questionnaire_, r.answers());
   const auto earlier = store().scan_all("pulse/" + who.person_id() + "/");
@@ -133,7 +143,11 @@ void MotivationKeysService::publish_crisis(const std::string& person_id,
   ctx_.publish("motivation_keys.crisis_push_risk", risk);
 }
 
-pb::PulseHistory MotivationKeysService::get_pulse_history(const pb::GetPulseHistoryRequest& r) {
+pb::PulseHistory MotivationKeysService::get_pulse_history(const pb::GetPulseHistoryRequest& r,
+                                                          const RequestContext& rc) {
+  require_id("person_id", r.person_id());
+  const auto a = access(rc);
+  a.require(may_read_answers(a, rc, r.person_id()), "the pulse answers", r.person_id());
   pb::PulseHistory h;
   *h.mutable_person() = person(r.person_id());
   auto all = pulses(r.person_id());
@@ -144,8 +158,11 @@ pb::PulseHistory MotivationKeysService::get_pulse_history(const pb::GetPulseHist
   return h;
 }
 
-pb::TeamView MotivationKeysService::get_team_view(const pb::GetTeamViewRequest& r) {
-  const auto members = people().team(r.team_id());
+pb::TeamView MotivationKeysService::get_team_view(const pb::GetTeamViewRequest& r,
+                                                  const RequestContext& rc) {
+  const auto members = directory_team(ctx_.people(), r.team_id());
+  const auto a = access(rc);
+  a.require(a.team_lead(r.team_id()), "the team view", "team " + r.team_id());
   std::vector<std::pair<std::string, pb::Pulse>> latest;
   for (const auto& id : members) {
     auto ps = pulses(id);
@@ -155,7 +172,10 @@ pb::TeamView MotivationKeysService::get_team_view(const pb::GetTeamViewRequest& 
 }
 
 pb::CoachingPrompts MotivationKeysService::get_coaching_prompts(
-    const pb::GetCoachingPromptsRequest& r) {
+    const pb::GetCoachingPromptsRequest& r, const RequestContext& rc) {
+  require_id("person_id", r.person_id());
+  const auto a = access(rc);
+  a.require(may_read_answers(a, rc, r.person_id()), "the coaching prompts", r.person_id());
   const auto who = person(r.person_id());
   auto ps = pulses(who.person_id());
   pb::Key key = r.key();
@@ -207,7 +227,12 @@ std::vector<pb::TrustAssessment> MotivationKeysService::ratings(const std::strin
   return out;
 }
 
-pb::TrustAssessment MotivationKeysService::rate_trust(const pb::RateTrustRequest& r) {
+pb::TrustAssessment MotivationKeysService::rate_trust(const pb::RateTrustRequest& r,
+                                                      const RequestContext& rc) {
+  require_id("salesperson_id", r.salesperson_id());
+  const auto a = access(rc);
+  a.require(a.own_or_coach(r.salesperson_id()) || a.has(Role::kIntegration), "rating the trust of",
+            r.salesperson_id());
   person(r.salesperson_id(), "salesperson_id");
   require_id("account_id", r.account_id());
   auto t = assess_trust(r, uneven_spread_);
@@ -246,8 +271,11 @@ pb::TrustAssessment MotivationKeysService::rate_trust(const pb::RateTrustRequest
   return t;
 }
 
-pb::TrustHistory MotivationKeysService::get_trust(const pb::GetTrustRequest& r) {
+pb::TrustHistory MotivationKeysService::get_trust(const pb::GetTrustRequest& r,
+                                                  const RequestContext& rc) {
   require_id("salesperson_id", r.salesperson_id());
+  const auto a = access(rc);
+  a.require(a.own_or_coach(r.salesperson_id()), "the trust ratings", r.salesperson_id());
   require_id("account_id", r.account_id());
   pb::TrustHistory h;
   h.set_salesperson_id(r.salesperson_id());
@@ -268,7 +296,12 @@ pb::TrustHistory MotivationKeysService::get_trust(const pb::GetTrustRequest& r) 
   return h;
 }
 
-pb::PlateauStatus MotivationKeysService::record_attainment(const pb::RecordAttainmentRequest& r) {
+pb::PlateauStatus MotivationKeysService::record_attainment(const pb::RecordAttainmentRequest& r,
+                                                           const RequestContext& rc) {
+  require_id("person_id", r.person_id());
+  const auto a = access(rc);
+  a.require(a.own_coach_or_manager(r.person_id()) || a.has(Role::kIntegration),
+            "recording the attainment of", r.person_id());
   const auto who = person(r.person_id());
   require_id("period", r.period());
   if (!(r.target() > 0)) throw invalid_argument("target", "must be positive");

@@ -4,20 +4,22 @@
 // where it builds both instead of pushing short-term numbers. The arithmetic is motivation_model's.
 //
 // Store layout (per tenant, under this plugin):
-//   person/<id>                          Person
-//   team/<team>/<person>                 (empty) team membership index
 //   pulse/<person>/<ms>-<n>              Pulse, time-ordered
 //   trust/<sp>/<account>/r/<ms>-<n>      TrustAssessment (a rating)
 //   trust/<sp>/<account>/s/<ms>-<n>      ReliabilitySignal (from service_followup events)
 //   account/<account>/<sp>               (empty) relationships of an account
 //   attain/<person>/<period>             PeriodResult
-// Every history keeps its last history_kept records.
+// Every history keeps its last history_kept records. People and teams come from the tenant's
+// people directory; who may call what is the README's "Who may see what" (coach/access.hpp).
 #pragma once
 
+#include <coach/access.hpp>
 #include <coach/plugin.hpp>
 
+#include <set>
+
+#include "directory_person.hpp"
 #include "motivation_model.hpp"
-#include "people_registry.hpp"
 
 namespace coach::motivation_keys {
 
@@ -73,6 +75,10 @@ class MotivationKeysService {
        .description = "attainment within this share of the target counts as settled",
        .min = 0,
        .max = 1},
+      {.path = "managers_see_answers",
+       .type = ConfigType::kStringList,
+       .description = "tenants whose managers may read their reports' individual pulse answers "
+                      "and coaching prompts (by default a manager sees team aggregates only)"},
       {.path = "history_kept",
        .type = ConfigType::kInt,
        .default_value = "52",
@@ -88,23 +94,28 @@ class MotivationKeysService {
   // Reads the plugin's config; throws coach::Error naming a bad key or data file.
   explicit MotivationKeysService(PluginContext& ctx);
 
-  pb::Questionnaire get_questionnaire(const pb::GetQuestionnaireRequest& r);
-  pb::Person register_person(const pb::RegisterPersonRequest& r);
-  pb::Pulse record_pulse(const pb::RecordPulseRequest& r);
-  pb::PulseHistory get_pulse_history(const pb::GetPulseHistoryRequest& r);
-  pb::TeamView get_team_view(const pb::GetTeamViewRequest& r);
-  pb::CoachingPrompts get_coaching_prompts(const pb::GetCoachingPromptsRequest& r);
-  pb::TrustAssessment rate_trust(const pb::RateTrustRequest& r);
-  pb::TrustHistory get_trust(const pb::GetTrustRequest& r);
-  pb::PlateauStatus record_attainment(const pb::RecordAttainmentRequest& r);
+  pb::Questionnaire get_questionnaire(const pb::GetQuestionnaireRequest& r,
+                                      const RequestContext& rc);
+  pb::Pulse record_pulse(const pb::RecordPulseRequest& r, const RequestContext& rc);
+  pb::PulseHistory get_pulse_history(const pb::GetPulseHistoryRequest& r, const RequestContext& rc);
+  pb::TeamView get_team_view(const pb::GetTeamViewRequest& r, const RequestContext& rc);
+  pb::CoachingPrompts get_coaching_prompts(const pb::GetCoachingPromptsRequest& r,
+                                           const RequestContext& rc);
+  pb::TrustAssessment rate_trust(const pb::RateTrustRequest& r, const RequestContext& rc);
+  pb::TrustHistory get_trust(const pb::GetTrustRequest& r, const RequestContext& rc);
+  pb::PlateauStatus record_attainment(const pb::RecordAttainmentRequest& r,
+                                      const RequestContext& rc);
   // service_followup.case_reopened and .repeat_contact become reliability signals on the
   // account's relationships.
   void on_service_event(const Event& e);
 
  private:
   Store& store() { return ctx_.store(); }
-  PeopleRegistry<pb::Person> people() { return PeopleRegistry<pb::Person>(store()); }
+  Access access(const RequestContext& rc) { return Access(rc, ctx_.people()); }
   pb::Person person(const std::string& id, const std::string& field = "person_id");
+  // Individual pulse answers and what is derived from them (prompts): the person, their coach,
+  // admins, and their manager where the tenant allows it (managers_see_answers).
+  bool may_read_answers(const Access& a, const RequestContext& rc, const std::string& person);
   std::string stamp();
   std::vector<pb::Pulse> pulses(const std::string& person_id);
   void publish_crisis(const std::string& person_id, const std::string& account_id,
@@ -125,6 +136,7 @@ class MotivationKeysService {
   int plateau_periods_;
   double plateau_band_;
   int history_kept_;
+  std::set<std::string, std::less<>> managers_see_answers_;
   std::uint64_t sequence_ = 0;
 };
 

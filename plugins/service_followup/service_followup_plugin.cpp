@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // service_followup: the manifest and the wiring of each rpc and due entry to CaseService (live
 // cases) and CaseImporter (a help desk's history).
+#include <coach/access.hpp>
 #include <coach/plugin.hpp>
 
 #include <optional>
@@ -30,20 +31,43 @@ class ServiceFollowupPlugin final : public coach::Plugin {
   void start(coach::PluginContext& ctx) override {
     auto& cases = cases_.emplace(ctx);
     auto& importer = importer_.emplace(ctx, cases);
-    ctx.serve("OpenCase", cases, &CaseService::open_case);
-    ctx.serve("CustomerContact", cases, &CaseService::customer_contact);
-    ctx.serve("AgentReply", cases, &CaseService::agent_reply);
-    ctx.serve("SetPending", cases, &CaseService::set_pending);
-    ctx.serve("SolveCase", cases, &CaseService::solve_case);
-    ctx.serve("ReopenCase", cases, &CaseService::reopen_case);
-    ctx.serve("CloseCase", cases, &CaseService::close_case);
-    ctx.serve("GetCase", cases, &CaseService::get_case);
-    ctx.serve("ListAccountCases", cases, &CaseService::list_account_cases);
-    ctx.serve("GetMeasures", cases, &CaseService::get_measures);
-    ctx.serve("GetMeasuresCsv", cases, &CaseService::get_measures_csv);
-    ctx.serve("Reindex", cases, &CaseService::reindex);
-    ctx.serve("Import", importer, &CaseImporter::import);
-    ctx.serve("ImportBatch", importer, &CaseImporter::import_batch);
+    // Who may call what (the README's "Who may see what"): the service desk (agents, the help
+    // desk's integration, admins) works cases; measures are aggregates for managers and agents
+    // too; a case itself also for its account's salesperson, their coach and manager.
+    using coach::Access;
+    auto desk = [](const char* what) {
+      return [what](const auto&, const Access& a) { a.require(a.service_desk(), what); };
+    };
+    auto measures = [](const auto&, const Access& a) {
+      a.require(a.admin() || a.has(coach::Role::kManager) || a.has(coach::Role::kServiceAgent),
+                "service measures");
+    };
+    using coach::serve_checked;
+    serve_checked(ctx, "OpenCase", cases, &CaseService::open_case, desk("opening cases"));
+    serve_checked(ctx, "CustomerContact", cases, &CaseService::customer_contact,
+                  desk("recording contacts"));
+    serve_checked(ctx, "AgentReply", cases, &CaseService::agent_reply, desk("replying"));
+    serve_checked(ctx, "SetPending", cases, &CaseService::set_pending, desk("changing cases"));
+    serve_checked(ctx, "SolveCase", cases, &CaseService::solve_case, desk("solving cases"));
+    serve_checked(ctx, "ReopenCase", cases, &CaseService::reopen_case, desk("reopening cases"));
+    serve_checked(ctx, "CloseCase", cases, &CaseService::close_case, desk("closing cases"));
+    serve_checked(ctx, "ListAccountCases", cases, &CaseService::list_account_cases,
+                  desk("an account's cases"));
+    serve_checked(ctx, "GetMeasures", cases, &CaseService::get_measures, measures);
+    serve_checked(ctx, "GetMeasuresCsv", cases, &CaseService::get_measures_csv, measures);
+    serve_checked(ctx, "Reindex", cases, &CaseService::reindex,
+                  [](const auto&, const Access& a) { a.require(a.admin(), "reindexing"); });
+    serve_checked(ctx, "Import", importer, &CaseImporter::import, desk("importing cases"));
+    serve_checked(ctx, "ImportBatch", importer, &CaseImporter::import_batch,
+                  desk("importing cases"));
+    ctx.serve("GetCase", [&cases, &ctx](const coach::v1::service_followup::GetCaseRequest& r,
+                                        const coach::RequestContext& rc) {
+      auto c = cases.get_case(r);
+      Access a(rc, ctx.people());
+      a.require(a.service_desk() || a.own_coach_or_manager(c.salesperson_id()), "the case",
+                r.case_id());
+      return c;
+    });
     // The first matching prefix takes an entry: import_settle before the cases' follow-ups.
     ctx.on_due("service_followup.import_settle",
                [&importer](const coach::DueEntry& due) { importer.settle(due); });

@@ -9,9 +9,12 @@
 #include <functional>
 #include <string>
 
+#include <google/protobuf/util/json_util.h>
+
 #include "bus_client.hpp"
 #include "coach/error.hpp"
 #include "coach/testing.hpp"
+#include "people_import.hpp"
 
 namespace coach::testing {
 
@@ -48,6 +51,18 @@ class PluginClient {
     return r.as<Out>();
   }
 
+  // Adds a person to the tenant's people directory (as its operator).
+  void add_person(const Person& person) {
+    v1::ImportPeopleRequest req;
+    req.set_format("jsonl");
+    std::string line;
+    (void)google::protobuf::util::MessageToJsonString(core::to_proto(person), &line);
+    req.set_text(line);
+    auto r = call("ImportPeople", req, "people");
+    ASSERT_EQ(r.code, v1::STATUS_CODE_OK) << r.message;
+    ASSERT_EQ(r.as<v1::ImportPeopleReply>().errors_size(), 0) << line;
+  }
+
  private:
   core::BusClient client_;
   std::string service_;
@@ -73,6 +88,8 @@ class InProcessClient {
     EXPECT_EQ(r.code, v1::STATUS_CODE_OK) << method << ": " << r.message;
     return r.as<Out>();
   }
+
+  void add_person(const Person& person) { context_.directory().put(person); }
 
  private:
   TestContext& context_;

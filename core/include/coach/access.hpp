@@ -36,6 +36,11 @@ class Access {
     return roles_.has(Role::kManager) && people_.manages(me_, person);
   }
 
+  // A person of the tenant acting as themselves (any role but integration alone), or an admin.
+  bool member() const {
+    return admin() || (roles_.any() && !(roles_ == Roles{Role::kIntegration}));
+  }
+
   // Individual records (pulse answers, trust ratings, sessions): the person, their coach, admins.
   bool own_or_coach(std::string_view person) const {
     return admin() || self(person) || coach_of(person);
@@ -71,5 +76,17 @@ class Access {
   Roles roles_;
   const PeopleDirectory& people_;
 };
+
+// Serves member of obj (taking const Req&) as method, after check(const Req&, const Access&) let
+// the caller through: check calls Access::require, which throws PERMISSION_DENIED. Keeps who may
+// call what in the plugin file, next to the wiring, and out of the service class.
+template <typename Obj, typename Req, typename Resp, typename Check>
+void serve_checked(PluginContext& ctx, std::string_view method, Obj& obj,
+                   Resp (Obj::*member)(const Req&), Check check) {
+  ctx.serve(method, [&ctx, &obj, member, check](const Req& r, const RequestContext& rc) {
+    check(r, Access(rc, ctx.people()));
+    return (obj.*member)(r);
+  });
+}
 
 }  // namespace coach

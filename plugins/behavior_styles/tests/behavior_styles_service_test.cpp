@@ -176,9 +176,9 @@ TEST_F(BehaviorStylesServiceTest, BadInputGetsAClearErrorAndStoresNothing) {
   cs.set_account_id("acme");
   EXPECT_EQ(client_->call("GetCustomerStyle", cs).code, v1::STATUS_CODE_NOT_FOUND)
       << "a refused observation was stored";
-  pb::RegisterPersonRequest slash;
+  pb::GetProfileRequest slash;
   slash.set_person_id("a/b");
-  auto bad_id = client_->call("RegisterPerson", slash);
+  auto bad_id = client_->call("GetProfile", slash);
   EXPECT_EQ(bad_id.code, v1::STATUS_CODE_INVALID_ARGUMENT);
   EXPECT_NE(bad_id.message.find("person_id"), std::string::npos);
 

@@ -22,12 +22,10 @@ inline pb::SubmitAssessmentRequest answers_for(const pb::Instrument& in, bool te
   return r;
 }
 
+// Adds a salesperson to the tenant's people directory.
 template <typename Client>
 void register_person(Client& client, const std::string& id, const std::string& team) {
-  pb::RegisterPersonRequest r;
-  r.set_person_id(id);
-  r.set_team_id(team);
-  client.template ok<pb::Person>("RegisterPerson", r);
+  client.add_person({id, id, "", team, Roles{Role::kSalesperson}, "", ""});
 }
 
 template <typename Client>

@@ -128,9 +128,7 @@ TEST_F(CoachingSessionsDaemonTest, AMonthOfWeeklySessions) {
   advance(6 * kDayMs + kHourMs);
   ASSERT_EQ(events_->count("coaching_sessions.prep_reminder"), 1);
   prep(2);
-  mk::RegisterPersonRequest person;
-  person.set_person_id("ana");
-  mk_->ok<mk::Person>("RegisterPerson", person);
+  mk_->add_person({"ana", "Ana", "", "east", Roles{Role::kSalesperson}, "", ""});
   for (double s : {2.0, 4.0}) {
     mk::RateTrustRequest rate;
     rate.set_salesperson_id("ana");

@@ -51,7 +51,7 @@ class MotivationKeysServiceTest : public ::testing::Test {
     return client_->ok<Out>(method, in);
   }
   void person(const std::string& id, const std::string& team) {
-    ok<pb::Person>("RegisterPerson", person_request(id, team));
+    client_->add_person({id, id, "", team, coach::Roles{coach::Role::kSalesperson}, "", ""});
   }
   Reply pulse(const std::string& id, int engage, int empower, int perform, int enjoy) {
     return call("RecordPulse", pulse_answers(questionnaire_, id, engage, empower, perform, enjoy));

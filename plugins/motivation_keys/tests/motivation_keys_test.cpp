@@ -45,7 +45,7 @@ class MotivationKeysTest : public ::testing::Test {
   }
 
   void person(const std::string& id, const std::string& team) {
-    ok<pb::Person>("RegisterPerson", person_request(id, team));
+    client_->add_person({id, id, "", team, coach::Roles{coach::Role::kSalesperson}, "", ""});
   }
 
   Reply pulse(const std::string& id, int engage, int empower, int perform, int enjoy) {

@@ -25,13 +25,6 @@ inline pb::RecordPulseRequest pulse_answers(const pb::Questionnaire& questionnai
   return r;
 }
 
-inline pb::RegisterPersonRequest person_request(const std::string& id, const std::string& team) {
-  pb::RegisterPersonRequest r;
-  r.set_person_id(id);
-  r.set_team_id(team);
-  return r;
-}
-
 inline pb::RateTrustRequest rating(const std::string& sp, const std::string& account, double c,
                                    double r, double i, double s,
                                    pb::RaterRole role = pb::RATER_ROLE_CUSTOMER) {
