@@ -171,7 +171,8 @@ bool is_z85_key(std::string_view key) {
   return key.size() == 40 && key.find_first_not_of(kZ85) == std::string_view::npos;
 }
 
-// One client key: {public_key, tenant, person} or {public_key, role: gateway}.
+// One client key: {public_key, tenant, person}, {public_key, tenant, role: operator} or
+// {public_key, role: gateway}.
 ClientKeyConfig parse_client(const ConfigReader& r, const YAML::Node& node, const std::string& path,
                              std::string name, std::string source) {
   ClientKeyConfig c;
@@ -183,16 +184,24 @@ ClientKeyConfig parse_client(const ConfigReader& r, const YAML::Node& node, cons
     r.fail(node["public_key"], path + ".public_key",
            "expected a 40-character Z85 key as coachctl keygen writes it");
   }
+  const std::string role = node["role"] ? r.scalar(node["role"], path + ".role") : "";
+  if (role == "operator") {
+    if (!node["tenant"] || node["person"])
+      r.fail(node, path, "an operator key names its tenant and no person");
+    c.tenant = r.scalar(node["tenant"], path + ".tenant");
+    c.tenant_operator = true;
+    return c;
+  }
   if (node["role"]) {
-    if (r.scalar(node["role"], path + ".role") != "gateway")
-      r.fail(node["role"], path + ".role", "the only role a key states is gateway");
+    if (role != "gateway")
+      r.fail(node["role"], path + ".role", "expected gateway or operator, got '" + role + "'");
     if (node["tenant"] || node["person"])
       r.fail(node, path, "a gateway key names no tenant or person: it states them per request");
     c.gateway = true;
     return c;
   }
   if (!node["tenant"] || !node["person"])
-    r.fail(node, path, "needs tenant and person (or role: gateway)");
+    r.fail(node, path, "needs tenant and person (or role: operator with a tenant, or gateway)");
   c.tenant = r.scalar(node["tenant"], path + ".tenant");
   c.person = r.scalar(node["person"], path + ".person");
   if (c.person.empty()) r.fail(node["person"], path + ".person", "must not be empty");

@@ -76,6 +76,8 @@ struct ClientKeyConfig {
   // Either a person of a tenant (their roles come from the tenant's people directory) ...
   std::string tenant;
   std::string person;
+  // ... or the tenant's operator (tenant, no person: a local operator's rights, from afar) ...
+  bool tenant_operator = false;
   // ... or a gateway, which states the tenant and person of each request it forwards.
   bool gateway = false;
   std::string source;  // the file and line it came from

@@ -27,17 +27,20 @@ v1::StatusCode PrincipalResolver::person_in(std::string_view tenant, std::string
   return v1::STATUS_CODE_OK;
 }
 
+v1::StatusCode PrincipalResolver::operator_of(std::string_view tenant, const v1::Envelope& request,
+                                              Principal& out, std::string& why) const {
+  if (request.person().empty()) {
+    out.tenant.assign(tenant);
+    out.person.clear();
+    out.roles = Roles{Role::kOperator};
+    return v1::STATUS_CODE_OK;
+  }
+  return person_in(tenant, request.person(), out, why);  // narrowed to a person
+}
+
 v1::StatusCode PrincipalResolver::resolve(const char* user_id, const v1::Envelope& request,
                                           Principal& out, std::string& why) const {
-  if (user_id == nullptr) {  // local operator
-    if (request.person().empty()) {
-      out.tenant = local_tenant_;
-      out.person.clear();
-      out.roles = Roles{Role::kOperator};
-      return v1::STATUS_CODE_OK;
-    }
-    return person_in(local_tenant_, request.person(), out, why);
-  }
+  if (user_id == nullptr) return operator_of(local_tenant_, request, out, why);
   auto it = clients_.find(std::string_view(user_id));
   if (it == clients_.end()) {
     // Its key was listed when it connected and removed since (SIGHUP).
@@ -45,6 +48,7 @@ v1::StatusCode PrincipalResolver::resolve(const char* user_id, const v1::Envelop
     return v1::STATUS_CODE_UNAUTHENTICATED;
   }
   const ClientKeyConfig& client = it->second;
+  if (client.tenant_operator) return operator_of(client.tenant, request, out, why);
   if (!client.gateway) return person_in(client.tenant, client.person, out, why);
   if (!tenants_.count(request.tenant())) {
     why = request.tenant().empty()

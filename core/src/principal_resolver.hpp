@@ -2,7 +2,8 @@
 // PrincipalResolver: who is asking, from how the request arrived and never from what it says.
 //  - a local caller (the ipc socket; no ZAP user id) is an operator of bus.tenant; it may narrow
 //    itself to a person of that tenant (Envelope.person);
-//  - a CURVE client key names a tenant and a person;
+//  - a CURVE client key names a tenant and a person, or is an operator key of a tenant (a local
+//    operator's rights, and the same narrowing);
 //  - a gateway's key states the tenant and person of each request it forwards (Envelope.tenant
 //    and Envelope.person); no other key can.
 // The person's roles come from the tenant's people directory. Pure lookup; used by the broker.
@@ -42,6 +43,8 @@ class PrincipalResolver {
   std::optional<std::string> event_tenant(const char* user_id) const;
 
  private:
+  v1::StatusCode operator_of(std::string_view tenant, const v1::Envelope& request,
+                             Principal& out, std::string& why) const;
   v1::StatusCode person_in(std::string_view tenant, std::string_view person, Principal& out,
                            std::string& why) const;
 

@@ -26,6 +26,7 @@
 #include "coach/v1/admin.pb.h"
 #include "coach/v1/people.pb.h"
 #include "envelope.hpp"
+#include "remote_types.hpp"
 #include "runtime_paths.hpp"
 
 namespace {
@@ -34,80 +35,13 @@ namespace pb = google::protobuf;
 using coach::core::BusClient;
 using namespace coach;
 
-constexpr const char* kTypePrefix = "type.googleapis.com";
-
 // Exit codes: 0 success, 1 the daemon answered with an error status, 2 usage, 3 no answer.
 struct CallFailed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A descriptor pool built from what the daemon serves (GetDescriptors), plus the envelope.
-class RemoteTypes {
- public:
-  void load(BusClient& client, std::chrono::milliseconds timeout) {
-    v1::GetDescriptorsRequest req;
-    auto reply = client.call(std::string(core::kAdminService), "GetDescriptors", req, timeout);
-    v1::GetDescriptorsReply set;
-    if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&set)) {
-      throw CallFailed("cannot read descriptors: " + reply.status().message());
-    }
-    pool_ = std::make_unique<pb::DescriptorPool>();
-    std::set<std::string> seen;
-    add_generated(v1::Envelope::descriptor()->file(), seen);
-    for (const auto& file : set.files().file()) {
-      if (seen.insert(file.name()).second) pool_->BuildFile(file);
-    }
-    methods_.clear();
-    for (const auto& m : set.methods()) methods_[m.name()] = m;
-    resolver_.reset(pb::util::NewTypeResolverForDescriptorPool(kTypePrefix, pool_.get()));
-  }
-
-  const pb::Descriptor* message(const std::string& full_name) const {
-    return pool_ ? pool_->FindMessageTypeByName(full_name) : nullptr;
-  }
-  const v1::MethodInfo* method(const std::string& service, const std::string& method) const {
-    auto it = methods_.find(service + "/" + method);
-    return it == methods_.end() ? nullptr : &it->second;
-  }
-  bool knows(const std::string& full_name) const {
-    return pool_ && pool_->FindMessageTypeByName(full_name);
-  }
-
-  std::string to_json(const std::string& type_url, const std::string& binary) const {
-    std::string out;
-    pb::util::JsonPrintOptions opts;
-    opts.preserve_proto_field_names = true;
-    opts.always_print_primitive_fields = true;
-    auto st = pb::util::BinaryToJsonString(resolver_.get(), type_url, binary, &out, opts);
-    if (!st.ok()) throw CallFailed("cannot print " + type_url + " as JSON: " + st.ToString());
-    return out;
-  }
-  std::string from_json(const std::string& type_url, const std::string& json) const {
-    std::string out;
-    auto st = pb::util::JsonToBinaryString(resolver_.get(), type_url, json, &out);
-    if (!st.ok())
-      throw std::invalid_argument("request JSON does not fit " + type_url + ": " + st.ToString());
-    return out;
-  }
-
- private:
-  void add_generated(const pb::FileDescriptor* file, std::set<std::string>& seen) {
-    if (seen.count(file->name())) return;
-    for (int i = 0; i < file->dependency_count(); ++i) add_generated(file->dependency(i), seen);
-    seen.insert(file->name());
-    pb::FileDescriptorProto proto;
-    file->CopyTo(&proto);
-    pool_->BuildFile(proto);
-  }
-
-  std::unique_ptr<pb::DescriptorPool> pool_;
-  std::unique_ptr<pb::util::TypeResolver> resolver_;
-  std::map<std::string, v1::MethodInfo> methods_;
-};
-
-std::string url_of(const std::string& full_name) {
-  return std::string(kTypePrefix) + "/" + full_name;
-}
+using core::RemoteTypes;
+using core::url_of;
 
 // A request to service.method whose payload is json as the method's request type (no payload when
 // the daemon does not know the method: its own error is the clearest answer). Throws
@@ -860,6 +794,9 @@ int main(int argc, char** argv) {
     }
     return 0;
   } catch (const CallFailed& e) {
+    std::fprintf(stderr, "coachctl: %s\n", e.what());
+    return 1;
+  } catch (const core::RemoteTypesError& e) {
     std::fprintf(stderr, "coachctl: %s\n", e.what());
     return 1;
   } catch (const std::invalid_argument& e) {

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: Apache-2.0
+// RemoteTypes: the messages of every method a running coachd serves, from its GetDescriptors
+// reply, for clients with no generated code for them (coachctl, tests, the gateway): JSON in and
+// out through protobuf's canonical mapping.
+#pragma once
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/type_resolver.h>
+#include <google/protobuf/util/type_resolver_util.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+
+#include "bus_client.hpp"
+#include "coach/v1/admin.pb.h"
+#include "coach/v1/envelope.pb.h"
+
+namespace coach::core {
+
+inline constexpr const char* kTypePrefix = "type.googleapis.com";
+
+// "type.googleapis.com/<full_name>".
+inline std::string url_of(const std::string& full_name) {
+  return std::string(kTypePrefix) + "/" + full_name;
+}
+
+// The daemon refused the descriptors, or a message does not print as JSON.
+struct RemoteTypesError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A descriptor pool built from what the daemon serves (GetDescriptors), plus the envelope.
+class RemoteTypes {
+ public:
+  void load(BusClient& client, std::chrono::milliseconds timeout) {
+    v1::GetDescriptorsRequest req;
+    auto reply = client.call(std::string(core::kAdminService), "GetDescriptors", req, timeout);
+    v1::GetDescriptorsReply set;
+    if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&set)) {
+      throw RemoteTypesError("cannot read descriptors: " + reply.status().message());
+    }
+    pool_ = std::make_unique<google::protobuf::DescriptorPool>();
+    std::set<std::string> seen;
+    add_generated(v1::Envelope::descriptor()->file(), seen);
+    for (const auto& file : set.files().file()) {
+      if (seen.insert(file.name()).second) pool_->BuildFile(file);
+    }
+    methods_.clear();
+    for (const auto& m : set.methods()) methods_[m.name()] = m;
+    resolver_.reset(
+        google::protobuf::util::NewTypeResolverForDescriptorPool(kTypePrefix, pool_.get()));
+  }
+
+  const google::protobuf::Descriptor* message(const std::string& full_name) const {
+    return pool_ ? pool_->FindMessageTypeByName(full_name) : nullptr;
+  }
+  const v1::MethodInfo* method(const std::string& service, const std::string& method) const {
+    auto it = methods_.find(service + "/" + method);
+    return it == methods_.end() ? nullptr : &it->second;
+  }
+  bool knows(const std::string& full_name) const {
+    return pool_ && pool_->FindMessageTypeByName(full_name);
+  }
+
+  std::string to_json(const std::string& type_url, const std::string& binary) const {
+    std::string out;
+    google::protobuf::util::JsonPrintOptions opts;
+    opts.preserve_proto_field_names = true;
+    opts.always_print_primitive_fields = true;
+    auto st =
+        google::protobuf::util::BinaryToJsonString(resolver_.get(), type_url, binary, &out, opts);
+    if (!st.ok()) throw RemoteTypesError("cannot print " + type_url + " as JSON: " + st.ToString());
+    return out;
+  }
+  std::string from_json(const std::string& type_url, const std::string& json) const {
+    std::string out;
+    auto st = google::protobuf::util::JsonToBinaryString(resolver_.get(), type_url, json, &out);
+    if (!st.ok())
+      throw std::invalid_argument("request JSON does not fit " + type_url + ": " + st.ToString());
+    return out;
+  }
+
+ private:
+  void add_generated(const google::protobuf::FileDescriptor* file, std::set<std::string>& seen) {
+    if (seen.count(file->name())) return;
+    for (int i = 0; i < file->dependency_count(); ++i) add_generated(file->dependency(i), seen);
+    seen.insert(file->name());
+    google::protobuf::FileDescriptorProto proto;
+    file->CopyTo(&proto);
+    pool_->BuildFile(proto);
+  }
+
+  std::unique_ptr<google::protobuf::DescriptorPool> pool_;
+  std::unique_ptr<google::protobuf::util::TypeResolver> resolver_;
+  std::map<std::string, v1::MethodInfo> methods_;
+};
+
+}  // namespace coach::core
