@@ -12,7 +12,7 @@ build_pkgs=(
   libyaml-cpp-dev libcli11-dev
   libsqlite3-dev libpq-dev postgresql
   libgtest-dev libgmock-dev
-  procps python3
+  procps python3 python3-zmq
   clang libclang-rt-14-dev
 )
 
