@@ -3,6 +3,7 @@
 // nothing (a python zmq client included), listed keys are their principal, a gateway states one,
 // tenants reach only their own data, their own plugins and their own events.
 #include <arpa/inet.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -290,6 +291,33 @@ TEST(Keygen, WritesASecretFileForItsOwnerAndNeverOverwrites) {
   auto again = testing::run_command({COACHCTL_BIN, "keygen", "crm", "--dir", dir.path().string()});
   EXPECT_NE(again.exit_code, 0);
   EXPECT_EQ(core::read_key_file(dir.file("crm.key"), true).secret_key, pair.secret_key);
+}
+
+}  // namespace
+}  // namespace coach
+
+namespace coach {
+namespace {
+
+TEST(IpcSocket, IsForCoachdAndItsOperatorGroupOnly) {
+  struct group* g = ::getgrnam("daemon");
+  ASSERT_NE(g, nullptr) << "Debian's daemon group";
+  DaemonProcess d("  echo: {}\n", "", "info");
+  d.set_sections(d.default_sections() + "security:\n  ipc_group: daemon\n");
+  d.start();
+  for (const auto& endpoint : {d.request_endpoint(), d.event_endpoint()}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(endpoint.substr(6).c_str(), &st), 0) << endpoint;
+    EXPECT_EQ(st.st_mode & 0777, 0660u) << endpoint;
+    EXPECT_EQ(st.st_gid, g->gr_gid) << endpoint;
+  }
+  // An unknown group is refused at start with its name.
+  DaemonProcess bad("  echo: {}\n", "", "info");
+  bad.set_sections(bad.default_sections() + "security:\n  ipc_group: no_such_group\n");
+  auto r =
+      testing::run_command({"/usr/bin/timeout", "20", COACHD_BIN, "--config", bad.config_path()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("no group 'no_such_group'"), std::string::npos) << r.output;
 }
 
 }  // namespace

@@ -158,3 +158,60 @@ TEST(ConfigSection, TypedGettersAndTypeErrors) {
 }
 
 }  // namespace coach::core
+
+namespace coach::core {
+
+TEST(ConfigTenants, WithoutTheSectionTheLocalTenantHasEveryPlugin) {
+  auto cfg = parse("bus:\n  tenant: acme\n");
+  ASSERT_EQ(cfg.tenants.size(), 1u);
+  EXPECT_EQ(cfg.tenants[0].name, "acme");
+  EXPECT_TRUE(cfg.tenants[0].enables("anything"));
+}
+
+TEST(ConfigTenants, EachTenantEnablesItsPlugins) {
+  auto cfg = parse(
+      "tenants:\n  default: {plugins: all}\n  globex:\n    plugins: [echo, motivation_keys]\n");
+  ASSERT_NE(cfg.find_tenant("globex"), nullptr);
+  EXPECT_TRUE(cfg.find_tenant("globex")->enables("echo"));
+  EXPECT_FALSE(cfg.find_tenant("globex")->enables("service_followup"));
+  EXPECT_TRUE(cfg.find_tenant("default")->enables("service_followup"));
+  expect_error("tenants:\n  globex: {plugins: [echo]}\n", "bus.tenant", 2);
+  expect_error("tenants:\n  default: {}\n  Bad: {}\n", "tenants.Bad", 3);
+  expect_error("tenants:\n  default: {plugins: [Echo]}\n", "tenants.default.plugins", 2);
+  expect_error("tenants:\n  default: {modules: all}\n", "tenants.default.modules", 2);
+}
+
+TEST(ConfigSecurity, TcpIsServedWithCurveKeysOnly) {
+  expect_error("bus:\n  request_endpoint: tcp://127.0.0.1:7400\n", "bus.request_endpoint", 2);
+  expect_error("security:\n  curve:\n    request_endpoint: tcp://0.0.0.0:7400\n",
+               "security.curve.server_key", 3);
+  const std::string key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+  auto cfg = parse(
+      "security:\n  ipc_group: coach\n  curve:\n    request_endpoint: tcp://0.0.0.0:7400\n"
+      "    server_key: keys/coachd.key\n    clients:\n"
+      "      - {name: ana, public_key: \"" +
+      key + "\", tenant: default, person: ana}\n");
+  EXPECT_EQ(cfg.security.server_key_file, "/base/keys/coachd.key");
+  ASSERT_EQ(cfg.security.clients.size(), 1u);
+  EXPECT_EQ(cfg.security.clients[0].person, "ana");
+  EXPECT_FALSE(cfg.security.clients[0].gateway);
+  expect_error(
+      "security:\n  curve:\n    clients:\n      - {name: x, public_key: short, "
+      "tenant: default, person: ana}\n",
+      "security.curve.clients[0].public_key", 4);
+  expect_error("security:\n  curve:\n    clients:\n      - {name: x, public_key: \"" + key +
+                   "\", role: gateway, tenant: default}\n",
+               "security.curve.clients[0]", 4);
+  expect_error("security:\n  curve:\n    clients:\n      - {name: x, public_key: \"" + key +
+                   "\", role: admin, tenant: default}\n",
+               "security.curve.clients[0].role", 4);
+  try {
+    parse("security:\n  curve:\n    clients:\n      - {name: x, public_key: \"" + key +
+          "\", tenant: initech, person: ana}\n");
+    FAIL() << "a key of an unknown tenant";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("tenant 'initech'"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace coach::core
