@@ -497,13 +497,13 @@ void Daemon::handle_client_message(std::vector<zmq::message_t>& parts, bool secu
   }
   // Who asks: a CURVE connection carries the user id the ZAP handler gave its key; a local one
   // has none. A secure connection without one never gets a local operator's rights.
-  const char* user_id = zmq_msg_gets(frame.handle(), "User-Id");
+  const char* user_id = secure ? zmq_msg_gets(frame.handle(), "User-Id") : nullptr;
   if (secure && (user_id == nullptr || *user_id == '\0')) {
     reply_error(request, v1::STATUS_CODE_UNAUTHENTICATED, "connection without a client key");
     return;
   }
   std::string why;
-  if (auto code = principals_.resolve(secure ? user_id : nullptr, envelope, principal_, why);
+  if (auto code = principals_.resolve(user_id, envelope, principal_, why);
       code != v1::STATUS_CODE_OK) {
     reply_error(request, code, why);
     return;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Request round trip client -> coachd -> echo plugin -> client over ipc, next to a raw ZeroMQ
-// DEALER/ROUTER echo process serving the same bytes, measured in the same run. Prints p50/p99
-// latency and pipelined requests/s for both, the ratios, and coachd's time to READY and resident
-// memory.
+// DEALER/ROUTER echo process serving the same bytes, and the same coachd over tcp with CURVE (an
+// authenticated, encrypted client), measured in the same run. Prints p50/p99 latency and pipelined
+// requests/s for each, the ratios, and coachd's time to READY and resident memory.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bus_client.hpp"
+#include "curve_keys.hpp"
 #include "daemon_process.hpp"
 #include "echo.pb.h"
 #include "envelope.hpp"
@@ -131,7 +132,16 @@ int main(int argc, char** argv) {
   coach::testing::DaemonProcess daemon(
       "  echo: {}\n  behavior_styles: {}\n  motivation_keys: {}\n  service_followup: {}\n", "",
       "info");
-  daemon.set_sections(daemon.default_sections() + "cpu_scheduling: " + cpu_scheduling + "\n");
+  // And a CURVE endpoint with one client key, an operator of the tenant.
+  const auto server_keys = coach::core::generate_curve_key_pair();
+  const auto client_keys = coach::core::generate_curve_key_pair();
+  coach::core::write_key_files(dir.path().string(), "coachd", server_keys);
+  const std::string curve_ep = "tcp://127.0.0.1:" + std::to_string(coach::testing::free_tcp_port());
+  daemon.set_sections(daemon.default_sections() + "cpu_scheduling: " + cpu_scheduling +
+                      "\nsecurity:\n  curve:\n    request_endpoint: " + curve_ep +
+                      "\n    server_key: " + dir.file("coachd.key") +
+                      "\n    clients:\n      - {name: bench, public_key: \"" +
+                      client_keys.public_key + "\", tenant: default, role: operator}\n");
   auto t0 = Clock::now();
   daemon.start();
   double ready_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -144,12 +154,20 @@ int main(int argc, char** argv) {
   raw_socket.set(zmq::sockopt::linger, 0);
   raw_socket.connect(raw_ep);
   coach::core::BusClient client(daemon.request_endpoint());
-  std::vector<Figures> raw, bus;
+  coach::core::BusClientOptions curve_options;
+  curve_options.client_key = client_keys;
+  curve_options.server_public_key = server_keys.public_key;
+  coach::core::BusClient curve_client(curve_ep, curve_options);
+  std::vector<Figures> raw, bus, curve;
   for (int r = 0; r < rounds; ++r) {
     raw.push_back(measure(raw_socket, payload, sequential, pipelined, window));
     bus.push_back(measure(client.socket(), payload, sequential, pipelined, window));
-    fmt::print("round {}: raw p50 {:.1f} us, {:.0f}/s; coachd p50 {:.1f} us, {:.0f}/s\n", r + 1,
-               raw.back().p50_us, raw.back().rps, bus.back().p50_us, bus.back().rps);
+    curve.push_back(measure(curve_client.socket(), payload, sequential, pipelined, window));
+    fmt::print(
+        "round {}: raw p50 {:.1f} us, {:.0f}/s; coachd p50 {:.1f} us, {:.0f}/s; coachd CURVE tcp "
+        "p50 {:.1f} us, {:.0f}/s\n",
+        r + 1, raw.back().p50_us, raw.back().rps, bus.back().p50_us, bus.back().rps,
+        curve.back().p50_us, curve.back().rps);
   }
   std::uint64_t rss_after = rss_kib(daemon.pid());
   daemon.signal(SIGTERM);
@@ -166,18 +184,24 @@ int main(int argc, char** argv) {
                       median(raw, &Figures::rps)};
   const Figures bus_m{median(bus, &Figures::p50_us), median(bus, &Figures::p99_us),
                       median(bus, &Figures::rps)};
+  const Figures curve_m{median(curve, &Figures::p50_us), median(curve, &Figures::p99_us),
+                        median(curve, &Figures::rps)};
   fmt::print("\nmedians over {} rounds\n{:<22} {:>10} {:>10} {:>12}\n", rounds, "", "p50 us",
              "p99 us", "requests/s");
   fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>12.0f}\n", "raw zmq echo (ipc)", raw_m.p50_us,
              raw_m.p99_us, raw_m.rps);
   fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>12.0f}\n", "coachd -> echo plugin", bus_m.p50_us,
              bus_m.p99_us, bus_m.rps);
+  fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>12.0f}\n", "the same, CURVE tcp", curve_m.p50_us,
+             curve_m.p99_us, curve_m.rps);
   double p50_ratio = bus_m.p50_us / raw_m.p50_us;
   double rps_ratio = bus_m.rps / raw_m.rps;
   fmt::print("\np50 ratio coachd/raw:        {:.2f}x  (target <= 1.5x: {})\n", p50_ratio,
              p50_ratio <= 1.5 ? "met" : "MISSED");
   fmt::print("requests/s ratio coachd/raw: {:.2f}   (target >= 0.5: {})\n", rps_ratio,
              rps_ratio >= 0.5 ? "met" : "MISSED");
+  fmt::print("CURVE tcp cost vs coachd ipc:  p50 {:.2f}x, requests/s {:.2f}\n",
+             curve_m.p50_us / bus_m.p50_us, curve_m.rps / bus_m.rps);
   fmt::print("coachd ready (fork to READY=1): {:.1f} ms  (target < 100 ms: {})\n", ready_ms,
              ready_ms < 100 ? "met" : "MISSED");
   fmt::print(

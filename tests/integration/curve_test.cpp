@@ -2,10 +2,7 @@
 // coachd over tcp, tried as an outsider and as another tenant would: no key and unknown keys get
 // nothing (a python zmq client included), listed keys are their principal, a gateway states one,
 // tenants reach only their own data, their own plugins and their own events.
-#include <arpa/inet.h>
 #include <grp.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,19 +15,6 @@
 namespace coach {
 namespace {
 
-// A tcp port nobody listens on right now.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 class CurveTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -38,8 +22,8 @@ class CurveTest : public ::testing::Test {
     ::mkdir(keys_.c_str(), 0700);
     for (const char* name : {"coachd", "ana", "globex_ops", "gateway", "intruder"})
       core::write_key_files(keys_, name, core::generate_curve_key_pair());
-    requests_ = "tcp://127.0.0.1:" + std::to_string(free_port());
-    events_ = "tcp://127.0.0.1:" + std::to_string(free_port());
+    requests_ = "tcp://127.0.0.1:" + std::to_string(testing::free_tcp_port());
+    events_ = "tcp://127.0.0.1:" + std::to_string(testing::free_tcp_port());
     write_config();
   }
 

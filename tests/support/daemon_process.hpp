@@ -3,6 +3,9 @@
 // a NOTIFY_SOCKET the test reads to know when the daemon is ready, reloading or stopping.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -60,6 +63,19 @@ struct RunResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
 };
+
+// A loopback tcp port nobody listens on right now.
+inline int free_tcp_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
 
 // Runs argv to completion, capturing its output (in output_file, or a temporary file).
 inline RunResult run_command(const std::vector<std::string>& argv, std::string output_file = {}) {
