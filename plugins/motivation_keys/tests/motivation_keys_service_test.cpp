@@ -294,3 +294,58 @@ TEST(MotivationKeysConfig, HistoryKeptMustCoverTheWindows) {
 
 }  // namespace
 }  // namespace coach::motivation_keys
+
+namespace coach::motivation_keys {
+namespace {
+
+// Who may see what, in-process: the same rules the daemon test checks cell by cell, here with
+// the principal set on the test context.
+class MotivationVisibilityTest : public ::testing::Test {
+ protected:
+  void start(std::initializer_list<std::pair<std::string_view, std::string_view>> config = {}) {
+    t_.emplace(config);
+    t_->start();
+    auto& people = t_->directory();
+    people.put({"max", "Max", "", "east", Roles{Role::kManager}, "", ""});
+    people.put({"cora", "Cora", "", "east", Roles{Role::kCoach}, "", "max"});
+    people.put({"ana", "Ana", "", "east", Roles{Role::kSalesperson}, "cora", "max"});
+    people.put({"ben", "Ben", "", "east", Roles{Role::kSalesperson}, "cora", "max"});
+    t_->act_as("ana");
+    const auto q = t_->call<pb::Questionnaire>("GetQuestionnaire", pb::GetQuestionnaireRequest());
+    t_->call<pb::Pulse>("RecordPulse", pulse_answers(q, "ana", 4, 3, 2, 4));
+  }
+  v1::StatusCode history_as(const std::string& who) {
+    t_->act_as(who);
+    pb::GetPulseHistoryRequest r;
+    r.set_person_id("ana");
+    return t_->call_status("GetPulseHistory", r).code();
+  }
+  std::optional<coach::testing::TestContext> t_;
+};
+
+TEST_F(MotivationVisibilityTest, AColleagueAndByDefaultTheManagerDoNotReadPulseAnswers) {
+  start();
+  EXPECT_EQ(history_as("ana"), v1::STATUS_CODE_OK);
+  EXPECT_EQ(history_as("cora"), v1::STATUS_CODE_OK);
+  EXPECT_EQ(history_as("ben"), v1::STATUS_CODE_PERMISSION_DENIED);
+  EXPECT_EQ(history_as("max"), v1::STATUS_CODE_PERMISSION_DENIED);
+  // ben may not answer ana's pulse either, whatever the payload says.
+  t_->act_as("ben");
+  const auto q = t_->call<pb::Questionnaire>("GetQuestionnaire", pb::GetQuestionnaireRequest());
+  EXPECT_EQ(t_->call_status("RecordPulse", pulse_answers(q, "ana", 1, 1, 1, 1)).code(),
+            v1::STATUS_CODE_PERMISSION_DENIED);
+  // The manager sees the team's aggregates.
+  t_->act_as("max");
+  pb::GetTeamViewRequest team;
+  team.set_team_id("east");
+  EXPECT_EQ(t_->call_status("GetTeamView", team).code(), v1::STATUS_CODE_OK);
+}
+
+TEST_F(MotivationVisibilityTest, ATenantThatAllowsItLetsTheManagerRead) {
+  start({{"managers_see_answers.0", "default"}});
+  EXPECT_EQ(history_as("max"), v1::STATUS_CODE_OK);
+  EXPECT_EQ(history_as("ben"), v1::STATUS_CODE_PERMISSION_DENIED);
+}
+
+}  // namespace
+}  // namespace coach::motivation_keys
