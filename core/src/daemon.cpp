@@ -144,35 +144,20 @@ void Daemon::bind_endpoints() {
   waiter_.add_fd(signals_.fd());
 }
 
-void Daemon::register_people_route() {
-  Route& people = router_.upsert(std::string(kPeopleService));
-  people.internal = true;
-  people.timeout_ms = config_.bus.request_timeout_ms;
-  people.state = RouteState::kRunning;
-  people.version = PROJECT_VERSION;
-  people.description = "the tenant's people directory: people, teams, roles, coaches, managers";
-  const auto* service = v1::Person::descriptor()->file()->FindServiceByName("People");
-  people.proto_service = service->full_name();
-  people.descriptor_set.assign(reinterpret_cast<const char*>(kDescriptorSet), kDescriptorSetSize);
+void Daemon::register_internal_route(std::string_view name,
+                                     const google::protobuf::ServiceDescriptor* service,
+                                     std::string description) {
+  Route& route = router_.upsert(std::string(name));
+  route.internal = true;
+  route.timeout_ms = config_.bus.request_timeout_ms;  // for the methods served off-thread
+  route.state = RouteState::kRunning;
+  route.version = PROJECT_VERSION;
+  route.description = std::move(description);
+  route.proto_service = service->full_name();
+  route.descriptor_set.assign(reinterpret_cast<const char*>(kDescriptorSet), kDescriptorSetSize);
   for (int i = 0; i < service->method_count(); ++i) {
     const auto* m = service->method(i);
-    people.methods[m->name()] = {m->input_type(), m->output_type()};
-  }
-}
-
-void Daemon::register_admin_route() {
-  Route& admin = router_.upsert(std::string(kAdminService));
-  admin.internal = true;
-  admin.timeout_ms = config_.bus.request_timeout_ms;  // for the methods served off-thread
-  admin.state = RouteState::kRunning;
-  admin.version = PROJECT_VERSION;
-  admin.description = "the daemon itself: health, plugin list, message descriptors";
-  const auto* service = v1::HealthRequest::descriptor()->file()->FindServiceByName("Coachd");
-  admin.proto_service = service->full_name();
-  admin.descriptor_set.assign(reinterpret_cast<const char*>(kDescriptorSet), kDescriptorSetSize);
-  for (int i = 0; i < service->method_count(); ++i) {
-    const auto* m = service->method(i);
-    admin.methods[m->name()] = {m->input_type(), m->output_type()};
+    route.methods[m->name()] = {m->input_type(), m->output_type()};
   }
 }
 
@@ -318,7 +303,9 @@ int Daemon::run() {
   }
   principals_.configure(config_);
   bind_endpoints();
-  register_admin_route();
+  register_internal_route(kAdminService,
+                          v1::HealthRequest::descriptor()->file()->FindServiceByName("Coachd"),
+                          "the daemon itself: health, plugin list, message descriptors");
   Scheduler::Options sched;
   sched.zmq = &zmq_;
   sched.backend_endpoint = kBackendEndpoint;
@@ -332,7 +319,9 @@ int Daemon::run() {
       std::make_unique<StoreAdmin>(zmq_, kBackendEndpoint, *store_, *clock_, scheduler_->node_id(),
                                    config_.scheduler.retention_hours);
   people_service_ = std::make_unique<PeopleService>(zmq_, kBackendEndpoint, *store_, people_);
-  register_people_route();
+  register_internal_route(kPeopleService,
+                          v1::Person::descriptor()->file()->FindServiceByName("People"),
+                          "the tenant's people directory: people, teams, roles, coaches, managers");
   for (const auto& pc : config_.plugins) {
     if (pc.enabled) {
       start_plugin(pc);

@@ -77,8 +77,10 @@ class Daemon {
   };
 
   void bind_endpoints();
-  void register_admin_route();
-  void register_people_route();
+  // A service the daemon serves itself (coachd, people), with the rpcs of service as methods.
+  void register_internal_route(std::string_view name,
+                               const google::protobuf::ServiceDescriptor* service,
+                               std::string description);
   void start_plugin(const PluginConfig& pc);
   void stop_plugin(Route& route, const std::string& why);
   void on_plugin_gone(Route& route);

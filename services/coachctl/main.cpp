@@ -75,17 +75,24 @@ std::string call_json(BusClient& client, std::chrono::milliseconds timeout,
   return types.to_json(reply.payload().type_url(), reply.payload().value());
 }
 
-// Calls a "coachd" admin method with a typed request; throws CallFailed on a non-OK status.
+// Calls service.method with a typed request; throws CallFailed on a non-OK status.
 template <typename Reply>
-Reply call_admin(BusClient& client, std::chrono::milliseconds timeout, const std::string& method,
-                 const pb::Message& request) {
-  auto reply = client.call(std::string(core::kAdminService), method, request, timeout);
+Reply call_typed(BusClient& client, std::chrono::milliseconds timeout, const std::string& service,
+                 const std::string& method, const pb::Message& request) {
+  auto reply = client.call(service, method, request, timeout);
   if (reply.status().code() != v1::STATUS_CODE_OK) {
     throw CallFailed(core::status_name(reply.status().code()) + ": " + reply.status().message());
   }
   Reply out;
   if (!reply.payload().UnpackTo(&out)) throw CallFailed("unexpected reply to " + method);
   return out;
+}
+
+// The same for a "coachd" admin method.
+template <typename Reply>
+Reply call_admin(BusClient& client, std::chrono::milliseconds timeout, const std::string& method,
+                 const pb::Message& request) {
+  return call_typed<Reply>(client, timeout, std::string(core::kAdminService), method, request);
 }
 
 void print_json(const pb::Message& message) {
@@ -551,11 +558,8 @@ int import_people(BusClient& client, std::chrono::milliseconds timeout, const st
   req.set_format(format);
   auto flush = [&] {
     if (req.text().empty()) return;
-    auto reply = client.call("people", "ImportPeople", req, timeout);
-    if (reply.status().code() != v1::STATUS_CODE_OK)
-      throw CallFailed(core::status_name(reply.status().code()) + ": " + reply.status().message());
-    v1::ImportPeopleReply r;
-    reply.payload().UnpackTo(&r);
+    const auto r =
+        call_typed<v1::ImportPeopleReply>(client, timeout, "people", "ImportPeople", req);
     for (const auto& e : r.errors())
       std::fprintf(stderr, "%s:%u: %s\n", file.c_str(), e.line(), e.message().c_str());
     total.set_lines(total.lines() + r.lines());
@@ -760,25 +764,14 @@ int main(int argc, char** argv) {
       v1::ListPeopleRequest req;
       req.set_team(people_team);
       do {
-        auto reply = client.call("people", "ListPeople", req, timeout);
-        if (reply.status().code() != v1::STATUS_CODE_OK)
-          throw CallFailed(core::status_name(reply.status().code()) + ": " +
-                           reply.status().message());
-        v1::PersonList page;
-        reply.payload().UnpackTo(&page);
+        const auto page = call_typed<v1::PersonList>(client, timeout, "people", "ListPeople", req);
         for (const auto& p : page.people()) print_json(p);
         req.set_after(page.next_after());
       } while (!req.after().empty());
     } else if (people_get->parsed()) {
       v1::GetPersonRequest req;
       req.set_id(person_id);
-      auto reply = client.call("people", "GetPerson", req, timeout);
-      if (reply.status().code() != v1::STATUS_CODE_OK)
-        throw CallFailed(core::status_name(reply.status().code()) + ": " +
-                         reply.status().message());
-      v1::Person p;
-      reply.payload().UnpackTo(&p);
-      print_json(p);
+      print_json(call_typed<v1::Person>(client, timeout, "people", "GetPerson", req));
     } else if (import_cmd->parsed()) {
       return Importer(client,
                       {service, method, import_file, import_batch, import_in_flight, timeout})

@@ -228,9 +228,7 @@ TEST_F(CurveTest, EventsReachOnlyTheirTenantAndPluginsItEnabled) {
 
   // A pulse in each tenant: coaching_sessions (enabled in default only) keeps a signal from
   // default's and never sees globex's.
-  BusClientOptions ana_local;
-  ana_local.person = "ana";
-  Caller(d_.request_endpoint(), ana_local)
+  Caller(d_.request_endpoint(), acting("ana"))
       .call("motivation_keys", "RecordPulse", kSamples.at("motivation_keys.RecordPulse"));
   Caller(requests_, as("globex_ops", "ana"))
       .call("motivation_keys", "RecordPulse", kSamples.at("motivation_keys.RecordPulse"));

@@ -33,11 +33,8 @@ TEST(Visibility, EveryCellOfTheReadmeTableHoldsOnARunningDaemon) {
   d.start();
   import_people(d);
   std::map<std::string, std::unique_ptr<Caller>> as;
-  for (const auto& [column, person] : kColumns) {
-    BusClientOptions o;
-    o.person = person;
-    as[column] = std::make_unique<Caller>(d.request_endpoint(), o);
-  }
+  for (const auto& [column, person] : kColumns)
+    as[column] = std::make_unique<Caller>(d.request_endpoint(), acting(person));
   // Every method each plugin serves has a row (a new rpc without one fails here).
   Caller op(d.request_endpoint());
   auto plugins = op.call("coachd", "ListPlugins", "{}");
@@ -89,16 +86,10 @@ TEST(Visibility, ATenantThatAllowsItLetsManagersReadPulseAnswers) {
                   "info");
   d.start();
   import_people(d);
-  BusClientOptions ana;
-  ana.person = "ana";
-  Caller(d.request_endpoint(), ana)
+  Caller(d.request_endpoint(), acting("ana"))
       .call("motivation_keys", "RecordPulse", kSamples.at("motivation_keys.RecordPulse"));
-  BusClientOptions max;
-  max.person = "max";
-  Caller manager(d.request_endpoint(), max);
-  BusClientOptions ben;
-  ben.person = "ben";
-  Caller colleague(d.request_endpoint(), ben);
+  Caller manager(d.request_endpoint(), acting("max"));
+  Caller colleague(d.request_endpoint(), acting("ben"));
   for (const auto& row : visibility_table()) {
     if (row.cells.at("manager") != "if allowed") continue;
     const auto& sample = kSamples.at(row.plugin + "." + row.method);
@@ -114,9 +105,7 @@ TEST(Visibility, APayloadNamingAnotherPersonGrantsNothing) {
   DaemonProcess d(kPlugins, "", "info");
   d.start();
   import_people(d);
-  BusClientOptions ana;
-  ana.person = "ana";
-  Caller(d.request_endpoint(), ana)
+  Caller(d.request_endpoint(), acting("ana"))
       .call("motivation_keys", "RecordPulse", kSamples.at("motivation_keys.RecordPulse"));
   // ben asks for ana's pulse, and his envelope claims another tenant: the tenant field from a
   // local caller is ignored, and the person stays ben.
@@ -129,17 +118,13 @@ TEST(Visibility, APayloadNamingAnotherPersonGrantsNothing) {
   ASSERT_TRUE(who.payload().UnpackTo(&me));
   EXPECT_EQ(me.tenant(), "default");
   EXPECT_EQ(me.person(), "ben");
-  BusClientOptions ben;
-  ben.person = "ben";
-  auto reply = Caller(d.request_endpoint(), ben)
+  auto reply = Caller(d.request_endpoint(), acting("ben"))
                    .call("motivation_keys", "GetPulseHistory", R"({"person_id":"ana"})");
   EXPECT_EQ(reply.status().code(), v1::STATUS_CODE_PERMISSION_DENIED);
   EXPECT_NE(reply.status().message().find("person 'ben'"), std::string::npos)
       << reply.status().message();
   // Someone the directory does not know is nobody.
-  BusClientOptions ghost;
-  ghost.person = "ghost";
-  core::BusClient nobody(d.request_endpoint(), ghost);
+  core::BusClient nobody(d.request_endpoint(), acting("ghost"));
   EXPECT_EQ(nobody.call("coachd", "Health", v1::HealthRequest(), 5s).status().code(),
             v1::STATUS_CODE_UNAUTHENTICATED);
 }

@@ -155,6 +155,13 @@ inline std::vector<Row> visibility_table() {
   return rows;
 }
 
+// A local operator narrowed to person.
+inline BusClientOptions acting(std::string person) {
+  BusClientOptions o;
+  o.person = std::move(person);
+  return o;
+}
+
 // A client acting as person (empty: the local operator itself) of the daemon's local tenant.
 class Caller {
  public:
