@@ -257,10 +257,13 @@ void parse_security(const ConfigReader& r, const YAML::Node& sec, const std::str
                           std::pair{"event_endpoint", &s.curve_event_endpoint}}) {
     if (!curve[key]) continue;
     *out = r.scalar(curve[key], std::string("security.curve.") + key);
-    check_endpoint(r, curve[key], std::string("security.curve.") + key, *out, "tcp://");
+    if (!out->empty())
+      check_endpoint(r, curve[key], std::string("security.curve.") + key, *out, "tcp://");
   }
-  if (curve["server_key"]) s.server_key_file = path_of("server_key");
-  if (curve["clients_dir"]) s.clients_dir = path_of("clients_dir");
+  if (curve["server_key"] && !curve["server_key"].Scalar().empty())
+    s.server_key_file = path_of("server_key");
+  if (curve["clients_dir"] && !curve["clients_dir"].Scalar().empty())
+    s.clients_dir = path_of("clients_dir");
   if (auto list = curve["clients"]) {
     if (!list.IsSequence()) r.fail(list, "security.curve.clients", "expected a list");
     for (std::size_t i = 0; i < list.size(); ++i) {
