@@ -119,6 +119,13 @@ class Caller {
   Reply call(const std::string& service, const std::string& method,
              const google::protobuf::Message& request) {
     auto env = client_.call(service, method, request, 60s);
+    // A plugin still working through the events the load made (every pulse and assessment is one
+    // for coaching_sessions) says OVERLOADED: retry later, as a client should.
+    for (int retry = 0; env.status().code() == coach::v1::STATUS_CODE_OVERLOADED && retry < 600;
+         ++retry) {
+      std::this_thread::sleep_for(100ms);
+      env = client_.call(service, method, request, 60s);
+    }
     if (env.status().code() != coach::v1::STATUS_CODE_OK) {
       throw std::runtime_error(service + "." + method + ": " + env.status().message());
     }
