@@ -984,6 +984,8 @@ void Daemon::serve_admin(ClientRequest& request, const v1::Envelope& envelope) {
     h.set_config_generation(config_generation_);
     h.set_request_endpoint(config_.bus.request_endpoint);
     h.set_event_endpoint(config_.bus.event_endpoint);
+    h.set_curve_request_endpoint(config_.security.curve_request_endpoint);
+    h.set_curve_event_endpoint(config_.security.curve_event_endpoint);
     reply = make_reply(request.message_id, h);
   } else if (request.method == "ListPlugins") {
     v1::ListPluginsReply list;

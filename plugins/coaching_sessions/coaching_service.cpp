@@ -265,6 +265,11 @@ pb::Relationship CoachingService::start_relationship(const pb::StartRelationship
   rel.set_team_id(r.team_id());
   if (r.salesperson_name().size() > 200) throw invalid_argument("salesperson_name", "too long");
   rel.set_salesperson_name(r.salesperson_name());
+  // What the request leaves out comes from the tenant's people directory.
+  if (const Person* sp = ctx_.people().find(r.salesperson_id())) {
+    if (rel.team_id().empty()) rel.set_team_id(sp->team);
+    if (rel.salesperson_name().empty()) rel.set_salesperson_name(sp->name);
+  }
   rel.set_cadence_days(days);
   rel.set_started_ms(ctx_.now_ms());
   const auto first =

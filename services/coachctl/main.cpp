@@ -781,7 +781,10 @@ int main(int argc, char** argv) {
         v1::HealthReply h;
         auto reply = client.call("coachd", "Health", v1::HealthRequest(), timeout);
         reply.payload().UnpackTo(&h);
-        events_endpoint = h.event_endpoint();
+        // A CURVE client follows the CURVE publisher; a local one the ipc one.
+        events_endpoint = bus_options.client_key && !h.curve_event_endpoint().empty()
+                              ? h.curve_event_endpoint()
+                              : h.event_endpoint();
       }
       return follow(events_endpoint, client, timeout, prefix, bus_options);
     }

@@ -138,6 +138,11 @@ TEST_F(CurveTest, AKeyIsItsPrincipalWhateverTheEnvelopeClaims) {
       << "an operator key is an operator";
   EXPECT_EQ(ana.call("coachd", "StoreStats", v1::StoreStatsRequest(), 5s).status().code(),
             v1::STATUS_CODE_PERMISSION_DENIED);
+  // Health tells a remote client where its events are.
+  v1::HealthReply health;
+  ana.call("coachd", "Health", v1::HealthRequest(), 5s).payload().UnpackTo(&health);
+  EXPECT_EQ(health.curve_event_endpoint(), events_);
+  EXPECT_EQ(health.curve_request_endpoint(), requests_);
 }
 
 // What tenant default holds, per plugin: keys and bytes.

@@ -336,3 +336,26 @@ TEST_F(CoachingServiceTest, PrepForASessionAlreadyHeldIsRefused) {
 
 }  // namespace
 }  // namespace coach::coaching_sessions
+
+namespace coach::coaching_sessions {
+namespace {
+
+TEST(CoachingDirectory, WhatARelationshipLeavesOutComesFromThePeopleDirectory) {
+  coach::testing::TestContext t;
+  t.start();
+  t.directory().put({"bo", "Bo Lind", "", "west", Roles{Role::kSalesperson}, "carl", ""});
+  pb::StartRelationshipRequest r;
+  r.set_coach_id("carl");
+  r.set_salesperson_id("bo");
+  r.set_coach_role(pb::COACH_ROLE_MANAGER);
+  r.set_cadence("weekly");
+  const auto rel = t.call<pb::Relationship>("StartRelationship", r);
+  EXPECT_EQ(rel.team_id(), "west");
+  EXPECT_EQ(rel.salesperson_name(), "Bo Lind");
+  // Someone not in the directory keeps what the request says.
+  r.set_salesperson_id("cy");
+  EXPECT_EQ(t.call<pb::Relationship>("StartRelationship", r).team_id(), "");
+}
+
+}  // namespace
+}  // namespace coach::coaching_sessions
