@@ -12,6 +12,7 @@
 
 #include "coach/v1/admin.pb.h"
 #include "coach/v1/people.pb.h"
+#include "coach/v1/tokens.pb.h"
 #include "curve_keys.hpp"
 #include "envelope.hpp"
 #include "logging.hpp"
@@ -322,6 +323,11 @@ int Daemon::run() {
   register_internal_route(kPeopleService,
                           v1::Person::descriptor()->file()->FindServiceByName("People"),
                           "the tenant's people directory: people, teams, roles, coaches, managers");
+  token_service_ =
+      std::make_unique<TokenService>(zmq_, kBackendEndpoint, *store_, people_, *clock_);
+  register_internal_route(kTokenService,
+                          v1::TokenInfo::descriptor()->file()->FindServiceByName("Tokens"),
+                          "bearer tokens for coach-gateway");
   for (const auto& pc : config_.plugins) {
     if (pc.enabled) {
       start_plugin(pc);
@@ -411,6 +417,7 @@ int Daemon::run() {
   runners_.clear();
   store_admin_.reset();
   people_service_.reset();
+  token_service_.reset();
   log_->info("stopped after {} ms uptime; {} requests served", elapsed_ms(started_at_),
              requests_total_);
   return 0;
@@ -517,9 +524,10 @@ void Daemon::handle_client_message(std::vector<zmq::message_t>& parts, bool secu
   request.tenant = principal_.tenant;
   request.person = principal_.person;
   request.roles = principal_.roles;
-  if (decision.route->name == kPeopleService) {
+  if (decision.route->name == kPeopleService || decision.route->name == kTokenService) {
     request.envelope = std::move(frame);
-    forward(*decision.route, std::move(request), kPeopleIdentity);
+    forward(*decision.route, std::move(request),
+            decision.route->name == kPeopleService ? kPeopleIdentity : kTokenIdentity);
     return;
   }
   if (decision.route->internal) {

@@ -33,6 +33,7 @@
 #include "socket_waiter.hpp"
 #include "store/store_service.hpp"
 #include "store_admin.hpp"
+#include "token_service.hpp"
 #include "zap_handler.hpp"
 
 namespace spdlog {
@@ -147,6 +148,7 @@ class Daemon {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<StoreAdmin> store_admin_;
   std::unique_ptr<PeopleService> people_service_;
+  std::unique_ptr<TokenService> token_service_;
   bool scheduler_connected_ = false;
   std::map<std::string, std::deque<ClientRequest>, std::less<>> backlog_;  // routes still starting
   std::set<std::string> restart_after_stop_;

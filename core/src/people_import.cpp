@@ -99,7 +99,7 @@ Person from_proto(const v1::Person& p) {
              p.manager()};
   for (const auto& name : p.roles()) {
     auto role = role_from_name(name);
-    if (!role || *role == Role::kOperator) {
+    if (!role || *role == Role::kOperator || *role == Role::kGateway) {
       throw invalid_argument("roles", "'" + name +
                                           "' is not salesperson, coach, manager, service_agent, "
                                           "tenant_admin or integration");

@@ -27,6 +27,17 @@ v1::StatusCode PrincipalResolver::person_in(std::string_view tenant, std::string
   return v1::STATUS_CODE_OK;
 }
 
+v1::StatusCode PrincipalResolver::narrowed(const v1::Envelope& request, v1::StatusCode code,
+                                           Principal& out) {
+  if (code != v1::STATUS_CODE_OK || request.roles().empty()) return code;
+  Roles keep;
+  for (const auto& name : request.roles()) {
+    if (auto role = role_from_name(name)) keep.add(*role);
+  }
+  out.roles = Roles(out.roles.bits() & keep.bits());
+  return code;
+}
+
 v1::StatusCode PrincipalResolver::operator_of(std::string_view tenant, const v1::Envelope& request,
                                               Principal& out, std::string& why) const {
   if (request.person().empty()) {
@@ -35,7 +46,7 @@ v1::StatusCode PrincipalResolver::operator_of(std::string_view tenant, const v1:
     out.roles = Roles{Role::kOperator};
     return v1::STATUS_CODE_OK;
   }
-  return person_in(tenant, request.person(), out, why);  // narrowed to a person
+  return narrowed(request, person_in(tenant, request.person(), out, why), out);  // to a person
 }
 
 v1::StatusCode PrincipalResolver::resolve(const char* user_id, const v1::Envelope& request,
@@ -56,13 +67,13 @@ v1::StatusCode PrincipalResolver::resolve(const char* user_id, const v1::Envelop
               : fmt::format("no tenant '{}'", request.tenant());
     return v1::STATUS_CODE_UNAUTHENTICATED;
   }
-  if (request.person().empty()) {  // the gateway itself: health and descriptors only
+  if (request.person().empty()) {  // the gateway itself: tokens, health and descriptors
     out.tenant = request.tenant();
     out.person.clear();
-    out.roles = Roles{};
+    out.roles = Roles{Role::kGateway};
     return v1::STATUS_CODE_OK;
   }
-  return person_in(request.tenant(), request.person(), out, why);
+  return narrowed(request, person_in(request.tenant(), request.person(), out, why), out);
 }
 
 std::optional<std::string> PrincipalResolver::event_tenant(const char* user_id) const {

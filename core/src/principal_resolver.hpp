@@ -43,8 +43,10 @@ class PrincipalResolver {
   std::optional<std::string> event_tenant(const char* user_id) const;
 
  private:
-  v1::StatusCode operator_of(std::string_view tenant, const v1::Envelope& request,
-                             Principal& out, std::string& why) const;
+  v1::StatusCode operator_of(std::string_view tenant, const v1::Envelope& request, Principal& out,
+                             std::string& why) const;
+  // Applies the roles the request narrows to (Envelope.roles) after a successful resolution.
+  static v1::StatusCode narrowed(const v1::Envelope& request, v1::StatusCode code, Principal& out);
   v1::StatusCode person_in(std::string_view tenant, std::string_view person, Principal& out,
                            std::string& why) const;
 

@@ -25,6 +25,7 @@
 #include "bus_client.hpp"
 #include "coach/v1/admin.pb.h"
 #include "coach/v1/people.pb.h"
+#include "coach/v1/tokens.pb.h"
 #include "envelope.hpp"
 #include "remote_types.hpp"
 #include "runtime_paths.hpp"
@@ -681,6 +682,23 @@ int main(int argc, char** argv) {
   std::string person_id;
   people_get->add_option("id", person_id, "The person's id")->required();
 
+  auto* token_cmd = app.add_subcommand("token", "Bearer tokens for coach-gateway");
+  token_cmd->require_subcommand(1);
+  auto* token_create =
+      token_cmd->add_subcommand("create", "Make a token for a person acting in one of their roles");
+  v1::CreateTokenRequest token_request;
+  std::string token_tenant;
+  token_create->add_option("--tenant", token_tenant, "The tenant (default: the caller's)");
+  token_create->add_option("--person", *token_request.mutable_person(), "Who the token is")
+      ->required();
+  token_create->add_option("--role", *token_request.mutable_role(), "One of their roles")
+      ->required();
+  token_create->add_option("--description", *token_request.mutable_description(), "What it is for");
+  auto* token_list = token_cmd->add_subcommand("list", "The tenant's tokens (JSON lines)");
+  auto* token_revoke = token_cmd->add_subcommand("revoke", "Revoke a token by its id");
+  std::string token_id;
+  token_revoke->add_option("id", token_id, "The 12-character id token list shows")->required();
+
   auto* store_cmd = app.add_subcommand("store", "The daemon's store");
   store_cmd->require_subcommand(1);
   auto* store_stats = store_cmd->add_subcommand("stats", "Keys and bytes per tenant and plugin");
@@ -772,6 +790,27 @@ int main(int argc, char** argv) {
       v1::GetPersonRequest req;
       req.set_id(person_id);
       print_json(call_typed<v1::Person>(client, timeout, "people", "GetPerson", req));
+    } else if (token_create->parsed()) {
+      const auto me = call_admin<v1::WhoAmIReply>(client, timeout, "WhoAmI", v1::WhoAmIRequest());
+      if (!token_tenant.empty() && token_tenant != me.tenant()) {
+        throw std::invalid_argument("this caller acts in tenant '" + me.tenant() +
+                                    "'; make tokens for '" + token_tenant +
+                                    "' with an operator key of that tenant");
+      }
+      const auto made =
+          call_typed<v1::CreatedToken>(client, timeout, "tokens", "CreateToken", token_request);
+      std::printf("%s\n", made.token().c_str());
+      std::fprintf(stderr, "coachctl: token %s for %s as %s in tenant %s; shown this once\n",
+                   made.info().id().c_str(), made.info().person().c_str(),
+                   made.info().role().c_str(), made.info().tenant().c_str());
+    } else if (token_list->parsed()) {
+      const auto list = call_typed<v1::TokenList>(client, timeout, "tokens", "ListTokens",
+                                                  v1::ListTokensRequest());
+      for (const auto& t : list.tokens()) print_json(t);
+    } else if (token_revoke->parsed()) {
+      v1::RevokeTokenRequest req;
+      req.set_id(token_id);
+      print_json(call_typed<v1::TokenInfo>(client, timeout, "tokens", "RevokeToken", req));
     } else if (import_cmd->parsed()) {
       return Importer(client,
                       {service, method, import_file, import_batch, import_in_flight, timeout})

@@ -28,6 +28,8 @@ enum class Role : std::uint32_t {
   kIntegration = 1u << 5,
   // A local caller on coachd's ipc socket: the tenant's operator, with a tenant admin's rights.
   kOperator = 1u << 6,
+  // A gateway's key stating no person: the gateway itself (resolving tokens, descriptors).
+  kGateway = 1u << 7,
 };
 
 // A set of roles.
@@ -52,8 +54,9 @@ class Roles {
 };
 
 // The names roles have in config, imports and messages, in Role's bit order.
-inline constexpr std::string_view kRoleNames[] = {
-    "salesperson", "coach", "manager", "service_agent", "tenant_admin", "integration", "operator"};
+inline constexpr std::string_view kRoleNames[] = {"salesperson",   "coach",        "manager",
+                                                  "service_agent", "tenant_admin", "integration",
+                                                  "operator",      "gateway"};
 
 inline std::optional<Role> role_from_name(std::string_view name) {
   for (std::size_t i = 0; i < std::size(kRoleNames); ++i) {
