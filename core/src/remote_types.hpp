@@ -20,6 +20,7 @@
 #include "bus_client.hpp"
 #include "coach/v1/admin.pb.h"
 #include "coach/v1/envelope.pb.h"
+#include "envelope.hpp"
 
 namespace coach::core {
 

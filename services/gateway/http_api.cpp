@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "http_api.hpp"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "coach/v1/admin.pb.h"
+#include "coach/v1/tokens.pb.h"
+#include "envelope.hpp"
+#include "token_service.hpp"
+
+namespace coach::gateway {
+
+namespace {
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+unsigned http_status(v1::StatusCode code) {
+  switch (code) {
+    case v1::STATUS_CODE_OK:
+      return 200;
+    case v1::STATUS_CODE_MALFORMED_FRAME:
+    case v1::STATUS_CODE_WRONG_PAYLOAD_TYPE:
+    case v1::STATUS_CODE_INVALID_ARGUMENT:
+      return 400;
+    case v1::STATUS_CODE_UNAUTHENTICATED:
+      return 401;
+    case v1::STATUS_CODE_PERMISSION_DENIED:
+    case v1::STATUS_CODE_NOT_ENABLED_FOR_TENANT:
+      return 403;
+    case v1::STATUS_CODE_UNKNOWN_SERVICE:
+    case v1::STATUS_CODE_UNKNOWN_METHOD:
+    case v1::STATUS_CODE_NOT_FOUND:
+      return 404;
+    case v1::STATUS_CODE_FAILED_PRECONDITION:
+    case v1::STATUS_CODE_CONFLICT:
+      return 409;
+    case v1::STATUS_CODE_OVERSIZED_FRAME:
+      return 413;
+    case v1::STATUS_CODE_OVERLOADED:
+      return 429;
+    case v1::STATUS_CODE_PLUGIN_DISABLED:
+    case v1::STATUS_CODE_SHUTTING_DOWN:
+    case v1::STATUS_CODE_UNAVAILABLE:
+    case v1::STATUS_CODE_RESOURCE_EXHAUSTED:
+      return 503;
+    case v1::STATUS_CODE_HANDLER_TIMEOUT:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+HttpReply error_reply(v1::StatusCode code, const std::string& message) {
+  HttpReply r;
+  r.status = http_status(code);
+  r.body = "{\"code\":" + json_string(core::status_name(code)) +
+           ",\"status\":" + std::to_string(static_cast<int>(code)) +
+           ",\"message\":" + json_string(message) + "}";
+  if (r.status == 429 || r.status == 503) r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+HttpApi::HttpApi(BusPipe& pipe, core::BusClient& descriptors, Options options, Post post)
+    : pipe_(pipe),
+      descriptors_(descriptors),
+      options_(std::move(options)),
+      post_(std::move(post)) {}
+
+v1::Envelope HttpApi::envelope(const std::string& service, const std::string& method) {
+  v1::Envelope e;
+  e.set_kind(v1::Envelope::KIND_REQUEST);
+  e.set_message_id(core::new_message_id());
+  e.set_service(service);
+  e.set_method(method);
+  e.set_tenant(options_.tenant);
+  core::stamp_now(e);
+  return e;
+}
+
+void HttpApi::send(v1::Envelope request, std::function<void(v1::Envelope)> then) {
+  pipe_.send(request, [post = post_, then = std::move(then)](v1::Envelope reply) mutable {
+    post([then = std::move(then), reply = std::move(reply)]() mutable { then(std::move(reply)); });
+  });
+}
+
+const v1::MethodInfo* HttpApi::find_method(const std::string& service, const std::string& method) {
+  const auto now = std::chrono::steady_clock::now();
+  if (types_loaded_) {
+    if (const auto* m = types_.method(service, method)) return m;
+    if (now - types_loaded_at_ < std::chrono::seconds(1)) return nullptr;  // asked just now
+  }
+  // A plugin loaded since the last look is reachable without a restart.
+  types_.load(descriptors_, options_.timeout);
+  types_loaded_ = true;
+  types_loaded_at_ = now;
+  return types_.method(service, method);
+}
+
+void HttpApi::handle(HttpRequest request, Respond respond) {
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  if (path == "/healthz") {
+    respond({200, "{\"state\":\"serving\"}", "application/json", {}});
+    return;
+  }
+  if (path == "/readyz") {
+    ready(std::move(respond));
+    return;
+  }
+  if (!path.starts_with("/v1/")) {
+    respond(error_reply(v1::STATUS_CODE_NOT_FOUND, "no route " + path));
+    return;
+  }
+  const auto rest = path.substr(4);
+  const auto slash = rest.find('/');
+  if (slash == std::string::npos || rest.find('/', slash + 1) != std::string::npos) {
+    respond(error_reply(v1::STATUS_CODE_NOT_FOUND,
+                        "no route " + path + " (methods are POST /v1/{service}/{method})"));
+    return;
+  }
+  if (request.method != "POST") {
+    HttpReply r = error_reply(v1::STATUS_CODE_INVALID_ARGUMENT,
+                              "methods are called with POST, not " + request.method);
+    r.status = 405;
+    r.headers.emplace_back("Allow", "POST");
+    respond(std::move(r));
+    return;
+  }
+  if (pipe_.in_flight() >= options_.max_in_flight) {
+    respond(error_reply(v1::STATUS_CODE_OVERLOADED, "the gateway has " +
+                                                        std::to_string(options_.max_in_flight) +
+                                                        " requests in flight; retry later"));
+    return;
+  }
+  std::string service = rest.substr(0, slash);
+  std::string method = rest.substr(slash + 1);
+  authenticate(request.authorization, [this, service, method, body = std::move(request.body),
+                                       respond](const Principal* who, HttpReply refusal) mutable {
+    if (!who) {
+      respond(std::move(refusal));
+      return;
+    }
+    call(*who, service, method, body, std::move(respond));
+  });
+}
+
+void HttpApi::authenticate(const std::string& authorization,
+                           std::function<void(const Principal*, HttpReply)> then) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!authorization.starts_with(kBearer)) {
+    HttpReply r = error_reply(v1::STATUS_CODE_UNAUTHENTICATED,
+                              "send Authorization: Bearer <token> (coachctl token create)");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    then(nullptr, std::move(r));
+    return;
+  }
+  const std::string token = authorization.substr(kBearer.size());
+  const auto now = std::chrono::steady_clock::now();
+  if (auto it = tokens_.find(token); it != tokens_.end()) {
+    if (it->second.expires > now) {
+      then(&it->second, {});
+      return;
+    }
+    tokens_.erase(it);
+  }
+  const std::string tenant = core::token_tenant(token);
+  auto refuse = [then](const std::string& why) {
+    HttpReply r = error_reply(v1::STATUS_CODE_UNAUTHENTICATED, why);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    then(nullptr, std::move(r));
+  };
+  if (tenant.empty()) {
+    refuse("the bearer token is not a coachd token");
+    return;
+  }
+  auto request = envelope("tokens", "ResolveToken");
+  request.set_tenant(tenant);
+  v1::ResolveTokenRequest resolve;
+  resolve.set_token(token);
+  request.mutable_payload()->PackFrom(resolve);
+  send(std::move(request), [this, token, then, refuse](v1::Envelope reply) {
+    v1::TokenInfo info;
+    if (reply.status().code() == v1::STATUS_CODE_NOT_FOUND) {
+      refuse("unknown or revoked token");
+      return;
+    }
+    if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&info)) {
+      then(nullptr,
+           error_reply(reply.status().code() == v1::STATUS_CODE_OK ? v1::STATUS_CODE_INTERNAL
+                                                                   : reply.status().code(),
+                       "cannot check the token: " + reply.status().message()));
+      return;
+    }
+    auto& who = tokens_[token];
+    who = {info.tenant(), info.person(), info.role(),
+           std::chrono::steady_clock::now() + options_.token_cache};
+    then(&who, {});
+  });
+}
+
+void HttpApi::call(const Principal& who, const std::string& service, const std::string& method,
+                   const std::string& json, Respond respond) {
+  const v1::MethodInfo* info = nullptr;
+  try {
+    info = find_method(service, method);
+  } catch (const std::exception& e) {
+    respond(error_reply(v1::STATUS_CODE_UNAVAILABLE, std::string("coachd: ") + e.what()));
+    return;
+  }
+  if (!info) {
+    respond(error_reply(v1::STATUS_CODE_UNKNOWN_METHOD,
+                        "no method '" + method + "' of service '" + service + "'"));
+    return;
+  }
+  auto request = envelope(service, method);
+  request.set_tenant(who.tenant);
+  request.set_person(who.person);
+  request.add_roles(who.role);
+  request.mutable_payload()->set_type_url(core::url_of(info->request_type()));
+  try {
+    request.mutable_payload()->set_value(
+        types_.from_json(core::url_of(info->request_type()), json.empty() ? "{}" : json));
+  } catch (const std::invalid_argument& e) {
+    respond(error_reply(v1::STATUS_CODE_INVALID_ARGUMENT, e.what()));
+    return;
+  }
+  send(std::move(request), [this, respond](v1::Envelope reply) {
+    if (reply.status().code() != v1::STATUS_CODE_OK) {
+      respond(error_reply(reply.status().code(), reply.status().message()));
+      return;
+    }
+    try {
+      respond({200,
+               types_.to_json(reply.payload().type_url(), reply.payload().value()),
+               "application/json",
+               {}});
+    } catch (const std::exception& e) {
+      respond(error_reply(v1::STATUS_CODE_INTERNAL, e.what()));
+    }
+  });
+}
+
+void HttpApi::ready(Respond respond) {
+  auto request = envelope("coachd", "Health");
+  request.mutable_payload()->PackFrom(v1::HealthRequest());
+  send(std::move(request), [respond](v1::Envelope reply) {
+    v1::HealthReply h;
+    if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&h)) {
+      respond(error_reply(v1::STATUS_CODE_UNAVAILABLE,
+                          "coachd is not reachable: " + reply.status().message()));
+      return;
+    }
+    const bool ok = h.state() == "serving" && h.plugins_failed() == 0;
+    HttpReply r{ok ? 200u : 503u,
+                "{\"coachd\":\"" + h.state() +
+                    "\",\"plugins_running\":" + std::to_string(h.plugins_running()) +
+                    ",\"plugins_failed\":" + std::to_string(h.plugins_failed()) + "}",
+                "application/json",
+                {}};
+    respond(std::move(r));
+  });
+}
+
+}  // namespace coach::gateway

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+// HttpApi: what coach-gateway answers, with no code per plugin. Every method coachd serves is
+// POST /v1/{service}/{method} with protobuf's canonical JSON in and out, typed by the descriptors
+// coachd serves (re-read when a request names a method the gateway has not seen). A bearer token
+// (coachctl token create) is the principal the gateway states to coachd. coachd's status codes
+// become HTTP statuses with a JSON error body.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bus_client.hpp"
+#include "bus_pipe.hpp"
+#include "remote_types.hpp"
+
+namespace coach::gateway {
+
+struct HttpRequest {
+  std::string method;  // GET, POST, ...
+  std::string target;  // path and query
+  std::string authorization;
+  std::string body;
+};
+
+struct HttpReply {
+  unsigned status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// coachd's status code as an HTTP status.
+unsigned http_status(v1::StatusCode code);
+// {"code":"PERMISSION_DENIED","status":19,"message":"..."}.
+HttpReply error_reply(v1::StatusCode code, const std::string& message);
+
+class HttpApi {
+ public:
+  struct Options {
+    std::string tenant = "default";  // stated on the gateway's own calls (descriptors, health)
+    std::size_t max_in_flight = 1024;
+    std::chrono::milliseconds token_cache{30'000};
+    std::chrono::milliseconds timeout{5'000};
+  };
+  // post runs a function on the HTTP thread (replies come back on the bus thread).
+  using Post = std::function<void(std::function<void()>)>;
+  using Respond = std::function<void(HttpReply)>;
+
+  HttpApi(BusPipe& pipe, core::BusClient& descriptors, Options options, Post post);
+
+  // Answers request; respond runs once, on the HTTP thread. From the HTTP thread only.
+  void handle(HttpRequest request, Respond respond);
+
+ private:
+  struct Principal {
+    std::string tenant;
+    std::string person;
+    std::string role;
+    std::chrono::steady_clock::time_point expires;
+  };
+  void call(const Principal& who, const std::string& service, const std::string& method,
+            const std::string& json, Respond respond);
+  void authenticate(const std::string& authorization,
+                    std::function<void(const Principal*, HttpReply)> then);
+  void ready(Respond respond);
+  const v1::MethodInfo* find_method(const std::string& service, const std::string& method);
+  v1::Envelope envelope(const std::string& service, const std::string& method);
+  // Sends through the pipe and hands the reply to then on the HTTP thread.
+  void send(v1::Envelope request, std::function<void(v1::Envelope)> then);
+
+  BusPipe& pipe_;
+  core::BusClient& descriptors_;
+  Options options_;
+  Post post_;
+  core::RemoteTypes types_;
+  bool types_loaded_ = false;
+  std::chrono::steady_clock::time_point types_loaded_at_;
+  std::map<std::string, Principal, std::less<>> tokens_;  // token -> who, until it expires
+};
+
+}  // namespace coach::gateway

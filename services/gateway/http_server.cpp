@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "http_server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace coach::gateway {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const ServerLimits& limits, HttpApi& api,
+          std::shared_ptr<std::size_t> open)
+      : stream_(std::move(socket)), limits_(limits), api_(api), open_(std::move(open)) {
+    ++*open_;
+  }
+  ~Session() { --*open_; }
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(limits_.max_body);
+    parser_->header_limit(16 * 1024);
+    // A new connection's first request must arrive whole within request_timeout (a client that
+    // trickles bytes is cut off); a later one within idle_timeout.
+    stream_.expires_after(first_ ? limits_.request_timeout : limits_.idle_timeout);
+    first_ = false;
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::body_limit) {
+      HttpReply r = error_reply(v1::STATUS_CODE_OVERSIZED_FRAME,
+                                "the body exceeds " + std::to_string(limits_.max_body) + " bytes");
+      r.status = 413;
+      write(std::move(r), false);
+      return;
+    }
+    if (ec) {
+      // A request that does not parse as HTTP gets a 400 before the close.
+      if (ec != http::error::end_of_stream &&
+          ec.category() == http::make_error_code(http::error::bad_target).category()) {
+        write(error_reply(v1::STATUS_CODE_INVALID_ARGUMENT, "bad HTTP: " + ec.message()), false);
+        return;
+      }
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      return;
+    }
+    auto req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    HttpRequest in{std::string(req.method_string()), std::string(req.target()),
+                   std::string(req[http::field::authorization]), std::move(req.body())};
+    stream_.expires_never();  // the API answers within its own timeout
+    api_.handle(std::move(in), [self = shared_from_this()](HttpReply reply) {
+      self->write(std::move(reply), self->keep_alive_);
+    });
+  }
+
+  void write(HttpReply reply, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(reply.status), version_ ? version_ : 11);
+    res->set(http::field::server, "coach-gateway");
+    res->set(http::field::content_type, reply.content_type);
+    for (const auto& [name, value] : reply.headers) res->set(name, value);
+    res->keep_alive(keep_alive);
+    res->body() = std::move(reply.body);
+    res->prepare_payload();
+    stream_.expires_after(limits_.request_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+                        if (ec || !res->keep_alive()) {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                          return;
+                        }
+                        self->read();
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const ServerLimits& limits_;
+  HttpApi& api_;
+  std::shared_ptr<std::size_t> open_;
+  bool first_ = true;
+  bool keep_alive_ = false;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(asio::io_context& context, ServerLimits l, HttpApi& a)
+      : io(context), acceptor(context), limits(l), api(a), open(std::make_shared<std::size_t>(0)) {}
+
+  void accept() {
+    acceptor.async_accept(io, [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        if (*self->open >= self->limits.max_connections) {
+          beast::error_code ignored;
+          s.close(ignored);  // bounded: past the limit a connection is closed at once
+        } else {
+          s.set_option(tcp::no_delay(true));
+          std::make_shared<Session>(std::move(s), self->limits, self->api, self->open)->start();
+        }
+      }
+      self->accept();
+    });
+  }
+
+  asio::io_context& io;
+  tcp::acceptor acceptor;
+  ServerLimits limits;
+  HttpApi& api;
+  std::shared_ptr<std::size_t> open;
+};
+
+HttpServer::HttpServer(asio::io_context& io, const std::string& host, unsigned short port,
+                       ServerLimits limits, HttpApi& api)
+    : impl_(std::make_shared<Impl>(io, limits, api)) {
+  tcp::endpoint endpoint(asio::ip::make_address(host), port);
+  impl_->acceptor.open(endpoint.protocol());
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  impl_->acceptor.bind(endpoint);
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+  impl_->accept();
+}
+
+HttpServer::~HttpServer() {
+  beast::error_code ignored;
+  impl_->acceptor.close(ignored);
+}
+
+unsigned short HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::size_t HttpServer::connections() const { return *impl_->open; }
+
+}  // namespace coach::gateway

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// coach-gateway: every method coachd serves, over HTTP/JSON, for the tools organisations use.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "bus_client.hpp"
+#include "bus_pipe.hpp"
+#include "curve_keys.hpp"
+#include "http_api.hpp"
+#include "http_server.hpp"
+#include "logging.hpp"
+#include "runtime_paths.hpp"
+
+int main(int argc, char** argv) {
+  using namespace coach;
+  CLI::App app{
+      "coach-gateway: POST /v1/{service}/{method} with JSON for every method coachd serves, "
+      "authenticated by bearer tokens (coachctl token create)"};
+  std::string listen = "127.0.0.1:8080";
+  std::string endpoint = core::default_request_endpoint();
+  std::string key_file, server_key_file;
+  gateway::HttpApi::Options api;
+  gateway::ServerLimits limits;
+  int timeout_ms = 5000, request_timeout_ms = 10000, token_cache_ms = 30000;
+  std::string log_level = "info";
+  app.add_option("--listen", listen, "HOST:PORT to serve HTTP on (port 0: any)")
+      ->capture_default_str();
+  app.add_option("-e,--endpoint", endpoint, "coachd request endpoint")->capture_default_str();
+  app.add_option("--key", key_file, "The gateway's CURVE key pair (a key with role: gateway)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--server-key", server_key_file, "coachd's public key file")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tenant", api.tenant, "Tenant stated on the gateway's own calls")
+      ->capture_default_str();
+  app.add_option("--max-body", limits.max_body, "Largest request body, bytes (beyond: 413)")
+      ->capture_default_str();
+  app.add_option("--max-in-flight", api.max_in_flight, "Requests in flight (beyond: 429)")
+      ->capture_default_str();
+  app.add_option("--max-connections", limits.max_connections, "Open connections at most")
+      ->capture_default_str();
+  app.add_option("--timeout", timeout_ms, "Milliseconds to wait for coachd")->capture_default_str();
+  app.add_option("--request-timeout", request_timeout_ms,
+                 "Milliseconds a client has to send a whole request")
+      ->capture_default_str();
+  app.add_option("--token-cache", token_cache_ms,
+                 "Milliseconds a resolved token is trusted (a revocation applies within it)")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  core::LogConfig log;
+  log.level = log_level;
+  core::configure_logging(log);
+  auto logger = core::make_logger("gateway");
+  try {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("--listen: expected HOST:PORT");
+    const auto host = listen.substr(0, colon);
+    const auto port = static_cast<unsigned short>(std::stoi(listen.substr(colon + 1)));
+    core::BusClientOptions keys;
+    if (!key_file.empty()) {
+      if (server_key_file.empty()) throw std::invalid_argument("--key needs --server-key");
+      keys.client_key = core::read_key_file(key_file, true);
+      keys.server_public_key = core::read_key_file(server_key_file, false).public_key;
+    }
+    api.timeout = std::chrono::milliseconds(timeout_ms);
+    api.token_cache = std::chrono::milliseconds(token_cache_ms);
+    limits.request_timeout = std::chrono::milliseconds(request_timeout_ms);
+    core::BusClientOptions own = keys;
+    own.tenant = api.tenant;
+    core::BusClient descriptors(endpoint, own);
+    gateway::BusPipe pipe(endpoint, keys, api.timeout);
+    boost::asio::io_context io(1);
+    gateway::HttpApi http_api(pipe, descriptors, api, [&io](std::function<void()> fn) {
+      boost::asio::post(io, std::move(fn));
+    });
+    gateway::HttpServer server(io, host, port, limits, http_api);
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code&, int sig) {
+      logger->info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      io.stop();
+    });
+    logger->info("serving http://{}:{} for coachd at {}{}", host, server.port(), endpoint,
+                 keys.client_key ? " (CURVE, gateway key)" : "");
+    io.run();
+    logger->info("stopped");
+    return 0;
+  } catch (const std::invalid_argument& e) {
+    logger->error("{}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    logger->error("{}", e.what());
+    return 1;
+  }
+}
