@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: Apache-2.0
+// coach-gateway in front of a real coachd: a curl user with a token calls any method of any
+// loaded plugin; statuses map to HTTP; bad input and floods are refused and the gateway serves on.
+#include <sys/socket.h>
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "gateway_process.hpp"
+#include "visibility_samples.hpp"
+
+namespace coach {
+namespace {
+
+using testing::GatewayProcess;
+using testing::http_call;
+
+std::string token_for(const DaemonProcess& d, const std::string& person, const std::string& role) {
+  auto r = testing::run_command({COACHCTL_BIN, "-e", d.request_endpoint(), "token", "create",
+                                 "--person", person, "--role", role},
+                                d.dir().file("token-" + person + ".out"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto at = r.output.find("ct.");  // the token on stdout; stderr says what it is
+  return r.output.substr(at, r.output.find('\n', at) - at);
+}
+
+class GatewayTest : public ::testing::Test {
+ protected:
+  void start(const std::vector<std::string>& extra = {}) {
+    d_.start();
+    import_people(d_);
+    ana_ = token_for(d_, "ana", "salesperson");
+    ben_ = token_for(d_, "ben", "salesperson");
+    gateway_.emplace(d_, extra);
+    gateway_->start();
+  }
+  testing::HttpResult post(const std::string& target, const std::string& body,
+                           const std::string& token) {
+    return http_call(gateway_->port(), "POST", target, body, token);
+  }
+
+  DaemonProcess d_{kPlugins + "  echo: {}\n  slow: {}\n", "", "info"};
+  std::optional<GatewayProcess> gateway_;
+  std::string ana_, ben_;
+};
+
+TEST_F(GatewayTest, ACurlUserWithATokenCallsAnyMethodAsTheTokensPerson) {
+  start();
+  auto echo = post("/v1/echo/Echo", R"({"text":"hi"})", ana_);
+  EXPECT_EQ(echo.status, 200u) << echo.body;
+  EXPECT_NE(echo.body.find("\"text\":\"echo: hi\""), std::string::npos) << echo.body;
+  auto pulse =
+      post("/v1/motivation_keys/RecordPulse", kSamples.at("motivation_keys.RecordPulse"), ana_);
+  EXPECT_EQ(pulse.status, 200u) << pulse.body;
+  EXPECT_NE(pulse.body.find("\"weakest\""), std::string::npos);
+  // ben's token is ben: ana's answers are not his to read (403 with coachd's code and message).
+  auto peek = post("/v1/motivation_keys/GetPulseHistory", R"({"person_id":"ana"})", ben_);
+  EXPECT_EQ(peek.status, 403u);
+  EXPECT_NE(peek.body.find("\"code\":\"PERMISSION_DENIED\""), std::string::npos) << peek.body;
+  EXPECT_NE(peek.body.find("person 'ben'"), std::string::npos) << peek.body;
+  // The token's role narrows: a salesperson token of a coach is not the coach.
+  auto who = post("/v1/coachd/WhoAmI", "{}", ana_);
+  EXPECT_NE(who.body.find("\"roles\":[\"salesperson\"]"), std::string::npos) << who.body;
+  EXPECT_EQ(http_call(gateway_->port(), "GET", "/readyz").status, 200u);
+}
+
+TEST_F(GatewayTest, StatusesAndBadInputMapToHttp) {
+  start({"--max-body", "4096"});
+  // No token, a malformed one, an unknown one.
+  auto none = post("/v1/echo/Echo", "{}", "");
+  EXPECT_EQ(none.status, 401u);
+  EXPECT_EQ(none.headers["WWW-Authenticate"], "Bearer");
+  EXPECT_EQ(post("/v1/echo/Echo", "{}", "not-a-token").status, 401u);
+  EXPECT_EQ(post("/v1/echo/Echo", "{}", "ct.default." + std::string(64, '0')).status, 401u);
+  // Unknown service or method: 404 naming it.
+  auto nope = post("/v1/echo/Nope", "{}", ana_);
+  EXPECT_EQ(nope.status, 404u);
+  EXPECT_NE(nope.body.find("'Nope'"), std::string::npos) << nope.body;
+  auto nobody = post("/v1/nobody/Echo", "{}", ana_);
+  EXPECT_EQ(nobody.status, 404u);
+  EXPECT_NE(nobody.body.find("'nobody'"), std::string::npos) << nobody.body;
+  // Malformed JSON and a wrong field: 400 saying where.
+  auto broken = post("/v1/echo/Echo", R"({"text":)", ana_);
+  EXPECT_EQ(broken.status, 400u);
+  EXPECT_NE(broken.body.find("Unexpected end"), std::string::npos) << broken.body;
+  auto field = post("/v1/echo/Echo", R"({"txt":"hi"})", ana_);
+  EXPECT_EQ(field.status, 400u);
+  EXPECT_NE(field.body.find("txt"), std::string::npos) << field.body;
+  // The plugin's own validation: 400 naming the field.
+  auto invalid =
+      post("/v1/motivation_keys/RecordPulse", R"({"person_id":"ana","answers":[9]})", ana_);
+  EXPECT_EQ(invalid.status, 400u) << invalid.body;
+  // Not found, and conflict-like preconditions.
+  auto missing = post("/v1/motivation_keys/GetTrust",
+                      R"({"salesperson_id":"ana","account_id":"nowhere"})", ana_);
+  EXPECT_EQ(missing.status, 404u) << missing.body;
+  // Too large a body: 413, before coachd sees anything.
+  auto big = post("/v1/echo/Echo", R"({"text":")" + std::string(8000, 'x') + R"("})", ana_);
+  EXPECT_EQ(big.status, 413u);
+  // GET on a method: 405.
+  EXPECT_EQ(http_call(gateway_->port(), "GET", "/v1/echo/Echo", "", ana_).status, 405u);
+  EXPECT_EQ(post("/v1/echo/Echo", R"({"text":"still here"})", ana_).status, 200u);
+}
+
+TEST_F(GatewayTest, ARevokedTokenStopsWorkingWithinTheCacheTime) {
+  start({"--token-cache", "100"});
+  ASSERT_EQ(post("/v1/echo/Echo", "{}", ana_).status, 200u);
+  auto list = testing::run_command({COACHCTL_BIN, "-e", d_.request_endpoint(), "token", "list"},
+                                   d_.dir().file("list.out"));
+  const auto at = list.output.find("\"person\":\"ana\"");
+  ASSERT_NE(at, std::string::npos) << list.output;
+  const auto id_at = list.output.rfind("\"id\":\"", at);
+  const std::string id = list.output.substr(id_at + 6, 12);
+  auto revoke = testing::run_command(
+      {COACHCTL_BIN, "-e", d_.request_endpoint(), "token", "revoke", id}, d_.dir().file("rv.out"));
+  ASSERT_EQ(revoke.exit_code, 0) << revoke.output;
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(post("/v1/echo/Echo", "{}", ana_).status, 401u);
+  EXPECT_EQ(post("/v1/echo/Echo", "{}", ben_).status, 200u);
+}
+
+TEST_F(GatewayTest, AFloodGets429AndTheGatewayServesOn) {
+  start({"--max-in-flight", "4"});
+  std::vector<std::future<testing::HttpResult>> calls;
+  for (int i = 0; i < 24; ++i) {
+    calls.push_back(
+        std::async(std::launch::async, [&] { return post("/v1/slow/Sleep", R"("0.3s")", ana_); }));
+  }
+  int ok = 0, limited = 0;
+  for (auto& c : calls) {
+    auto r = c.get();
+    if (r.status == 200) ++ok;
+    if (r.status == 429) {
+      ++limited;
+      EXPECT_EQ(r.headers["Retry-After"], "1");
+    }
+  }
+  EXPECT_GE(ok, 4);
+  EXPECT_GE(limited, 1);
+  EXPECT_EQ(ok + limited, 24);
+  EXPECT_TRUE(gateway_->alive());
+  EXPECT_EQ(post("/v1/echo/Echo", "{}", ana_).status, 200u);
+}
+
+TEST_F(GatewayTest, ASlowClientIsCutOffAndOthersAreServed) {
+  start({"--request-timeout", "300"});
+  // Half a request, then nothing: the gateway closes the connection after the request timeout.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<unsigned short>(gateway_->port()));
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string partial = "POST /v1/echo/Echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n";
+  ASSERT_GT(::send(fd, partial.data(), partial.size(), 0), 0);
+  EXPECT_EQ(post("/v1/echo/Echo", "{}", ana_).status, 200u);  // served meanwhile
+  timeval tv{3, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[64];
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto n = ::recv(fd, buf, sizeof buf, 0);
+  EXPECT_EQ(n, 0) << "the gateway should close a connection that stalls";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  ::close(fd);
+}
+
+TEST_F(GatewayTest, APluginEnabledLaterIsReachableWithoutAGatewayRestart) {
+  start();
+  EXPECT_EQ(post("/v1/good/Echo", R"("x")", ana_).status, 404u);
+  d_.write_config(kPlugins + "  echo: {}\n  slow: {}\n  good: {}\n");
+  d_.signal(SIGHUP);
+  ASSERT_TRUE(d_.wait_notify("READY=1", 5s));
+  std::this_thread::sleep_for(1100ms);  // the gateway looks again at most once a second
+  auto r = post("/v1/good/Echo", R"("x")", ana_);
+  EXPECT_EQ(r.status, 200u) << r.body;
+}
+
+}  // namespace
+}  // namespace coach
