@@ -24,6 +24,11 @@ for p in "${build_pkgs[@]}"; do
   fi
 done
 
+# Node.js for the tests' OpenAPI validator (and the web app): Debian's, unless a node and npm
+# (e.g. NodeSource's, which bundles npm and conflicts with Debian's npm) are already there.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps: all ${#build_pkgs[@]} packages present"
   exit 0

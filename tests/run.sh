@@ -11,6 +11,8 @@ presets=(dev asan)
 [ "${1:-}" = "--dev-only" ] && presets=(dev)
 
 ./deploy/install-deps.sh
+# The OpenAPI validator the gateway test runs (npm, from the committed lockfile).
+npm ci --prefix tests/openapi --no-audit --no-fund --loglevel=error
 export COACH_REQUIRE_PG=1  # the store suite must run against PostgreSQL too, never skip it
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 jobs=$(nproc)

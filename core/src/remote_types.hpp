@@ -54,6 +54,8 @@ class RemoteTypes {
     }
     methods_.clear();
     for (const auto& m : set.methods()) methods_[m.name()] = m;
+    services_.clear();
+    for (const auto& [name, service] : set.services()) services_[name] = service;
     resolver_.reset(
         google::protobuf::util::NewTypeResolverForDescriptorPool(kTypePrefix, pool_.get()));
   }
@@ -65,6 +67,15 @@ class RemoteTypes {
     auto it = methods_.find(service + "/" + method);
     return it == methods_.end() ? nullptr : &it->second;
   }
+  // Every method, keyed "<service>/<method>", and the pool their types and comments are in.
+  const std::map<std::string, v1::MethodInfo>& methods() const { return methods_; }
+  const google::protobuf::DescriptorPool* pool() const { return pool_.get(); }
+  // The protobuf service (e.g. "coach.v1.echo.Echo") a bus service name serves, or empty.
+  std::string proto_service(const std::string& name) const {
+    auto it = services_.find(name);
+    return it == services_.end() ? std::string() : it->second;
+  }
+
   bool knows(const std::string& full_name) const {
     return pool_ && pool_->FindMessageTypeByName(full_name);
   }
@@ -100,6 +111,7 @@ class RemoteTypes {
   std::unique_ptr<google::protobuf::DescriptorPool> pool_;
   std::unique_ptr<google::protobuf::util::TypeResolver> resolver_;
   std::map<std::string, v1::MethodInfo> methods_;
+  std::map<std::string, std::string> services_;
 };
 
 }  // namespace coach::core

@@ -6,6 +6,7 @@
 #include "coach/v1/admin.pb.h"
 #include "coach/v1/tokens.pb.h"
 #include "envelope.hpp"
+#include "openapi.hpp"
 #include "token_service.hpp"
 
 namespace coach::gateway {
@@ -130,6 +131,17 @@ void HttpApi::handle(HttpRequest request, Respond respond) {
   }
   if (path == "/readyz") {
     ready(std::move(respond));
+    return;
+  }
+  if (path == "/v1/openapi.json") {
+    try {
+      types_.load(descriptors_, options_.timeout);  // the plugins running now
+      types_loaded_ = true;
+      types_loaded_at_ = std::chrono::steady_clock::now();
+      respond({200, openapi_document(types_, PROJECT_VERSION), "application/json", {}});
+    } catch (const std::exception& e) {
+      respond(error_reply(v1::STATUS_CODE_UNAVAILABLE, std::string("coachd: ") + e.what()));
+    }
     return;
   }
   if (!path.starts_with("/v1/")) {

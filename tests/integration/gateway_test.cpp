@@ -165,6 +165,27 @@ TEST_F(GatewayTest, ASlowClientIsCutOffAndOthersAreServed) {
   ::close(fd);
 }
 
+TEST_F(GatewayTest, TheOpenApiDocumentIsValidAndCoversEveryServedMethod) {
+  start();
+  auto doc = http_call(gateway_->port(), "GET", "/v1/openapi.json");
+  ASSERT_EQ(doc.status, 200u);
+  const auto file = d_.dir().file("openapi.json");
+  testing::write_file(file, doc.body);
+  const std::string validator = COACH_SOURCE_DIR "/tests/openapi/validate.js";
+  auto r = testing::run_command({"/usr/bin/env", "node", validator, file},
+                                d_.dir().file("validate.out"));
+  EXPECT_EQ(r.exit_code, 0) << r.output
+                            << " (npm ci --prefix tests/openapi installs the validator)";
+  for (const char* path : {"/v1/echo/Echo", "/v1/motivation_keys/GetPulseHistory",
+                           "/v1/coaching_sessions/SubmitPrep", "/v1/people/ImportPeople"})
+    EXPECT_NE(doc.body.find(std::string("\"") + path + "\""), std::string::npos) << path;
+  // The .proto comments are the summaries.
+  EXPECT_NE(doc.body.find("Returns the text after the configured greeting"), std::string::npos);
+  // A broken document is refused by the same validator (it could fail).
+  testing::write_file(file, doc.body.substr(0, doc.body.size() / 2));
+  EXPECT_NE(testing::run_command({"/usr/bin/env", "node", validator, file}).exit_code, 0);
+}
+
 TEST_F(GatewayTest, APluginEnabledLaterIsReachableWithoutAGatewayRestart) {
   start();
   EXPECT_EQ(post("/v1/good/Echo", R"("x")", ana_).status, 404u);
