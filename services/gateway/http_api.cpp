@@ -133,6 +133,10 @@ void HttpApi::handle(HttpRequest request, Respond respond) {
     ready(std::move(respond));
     return;
   }
+  if (path == "/metrics") {
+    metrics(std::move(respond));
+    return;
+  }
   if (path == "/v1/openapi.json") {
     try {
       types_.load(descriptors_, options_.timeout);  // the plugins running now
@@ -171,6 +175,11 @@ void HttpApi::handle(HttpRequest request, Respond respond) {
   }
   std::string service = rest.substr(0, slash);
   std::string method = rest.substr(slash + 1);
+  respond = [this, service, method, respond = std::move(respond),
+             t0 = std::chrono::steady_clock::now()](HttpReply reply) {
+    metrics_.record(service, method, reply.status, std::chrono::steady_clock::now() - t0);
+    respond(std::move(reply));
+  };
   authenticate(request.authorization, [this, service, method, body = std::move(request.body),
                                        respond](const Principal* who, HttpReply refusal) mutable {
     if (!who) {
@@ -274,6 +283,26 @@ void HttpApi::call(const Principal& who, const std::string& service, const std::
     } catch (const std::exception& e) {
       respond(error_reply(v1::STATUS_CODE_INTERNAL, e.what()));
     }
+  });
+}
+
+void HttpApi::metrics(Respond respond) {
+  auto health = envelope("coachd", "Health");
+  health.mutable_payload()->PackFrom(v1::HealthRequest());
+  send(std::move(health), [this, respond](v1::Envelope h) {
+    auto list = envelope("coachd", "ListPlugins");
+    list.mutable_payload()->PackFrom(v1::ListPluginsRequest());
+    send(std::move(list), [this, respond, h = std::move(h)](v1::Envelope l) {
+      v1::HealthReply hr;
+      v1::ListPluginsReply lr;
+      const bool has_health = h.status().code() == v1::STATUS_CODE_OK && h.payload().UnpackTo(&hr);
+      const bool has_list = l.status().code() == v1::STATUS_CODE_OK && l.payload().UnpackTo(&lr);
+      respond({200,
+               metrics_.render(has_health ? &hr : nullptr, has_list ? &lr : nullptr,
+                               pipe_.in_flight(), connections_ ? connections_() : 0),
+               "text/plain; version=0.0.4",
+               {}});
+    });
   });
 }
 

@@ -15,6 +15,7 @@
 
 #include "bus_client.hpp"
 #include "bus_pipe.hpp"
+#include "metrics.hpp"
 #include "remote_types.hpp"
 
 namespace coach::gateway {
@@ -54,6 +55,10 @@ class HttpApi {
 
   // Answers request; respond runs once, on the HTTP thread. From the HTTP thread only.
   void handle(HttpRequest request, Respond respond);
+  // Where /metrics reads the number of open connections.
+  void count_connections_with(std::function<std::size_t()> connections) {
+    connections_ = std::move(connections);
+  }
 
  private:
   struct Principal {
@@ -67,6 +72,7 @@ class HttpApi {
   void authenticate(const std::string& authorization,
                     std::function<void(const Principal*, HttpReply)> then);
   void ready(Respond respond);
+  void metrics(Respond respond);
   const v1::MethodInfo* find_method(const std::string& service, const std::string& method);
   v1::Envelope envelope(const std::string& service, const std::string& method);
   // Sends through the pipe and hands the reply to then on the HTTP thread.
@@ -80,6 +86,8 @@ class HttpApi {
   bool types_loaded_ = false;
   std::chrono::steady_clock::time_point types_loaded_at_;
   std::map<std::string, Principal, std::less<>> tokens_;  // token -> who, until it expires
+  GatewayMetrics metrics_;
+  std::function<std::size_t()> connections_;
 };
 
 }  // namespace coach::gateway

@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
       boost::asio::post(io, std::move(fn));
     });
     gateway::HttpServer server(io, host, port, limits, http_api);
+    http_api.count_connections_with([&server] { return server.connections(); });
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code&, int sig) {
       logger->info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");

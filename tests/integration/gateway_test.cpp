@@ -165,6 +165,31 @@ TEST_F(GatewayTest, ASlowClientIsCutOffAndOthersAreServed) {
   ::close(fd);
 }
 
+TEST_F(GatewayTest, MetricsCountRequestsByMethodAndStatusAndShowCoachd) {
+  start();
+  ASSERT_EQ(post("/v1/echo/Echo", "{}", ana_).status, 200u);
+  ASSERT_EQ(post("/v1/echo/Echo", "{}", ana_).status, 200u);
+  ASSERT_EQ(post("/v1/motivation_keys/GetPulseHistory", R"({"person_id":"ana"})", ben_).status,
+            403u);
+  auto m = http_call(gateway_->port(), "GET", "/metrics");
+  ASSERT_EQ(m.status, 200u);
+  EXPECT_EQ(m.headers["Content-Type"], "text/plain; version=0.0.4");
+  for (const char* expected :
+       {"coach_gateway_requests_total{service=\"echo\",method=\"Echo\",status=\"200\"} 2\n",
+        "coach_gateway_requests_total{service=\"motivation_keys\",method=\"GetPulseHistory\","
+        "status=\"403\"} 1\n",
+        "coach_gateway_request_seconds_count{service=\"echo\",method=\"Echo\"} 2\n",
+        "coachd_up 1\n", "coachd_plugin_up{plugin=\"echo\",state=\"running\"} 1\n",
+        "coachd_errors_total{code=\"PERMISSION_DENIED\"} 1\n"})
+    EXPECT_NE(m.body.find(expected), std::string::npos) << expected << "\n" << m.body;
+  // Every sample line is "name{labels} value" or "name value" (the exposition format).
+  std::istringstream lines(m.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    EXPECT_NE(line.find(' '), std::string::npos) << line;
+  }
+}
+
 TEST_F(GatewayTest, TheOpenApiDocumentIsValidAndCoversEveryServedMethod) {
   start();
   auto doc = http_call(gateway_->port(), "GET", "/v1/openapi.json");
