@@ -503,7 +503,9 @@ std::map<std::string, std::string> thread_policies(pid_t pid) {
        std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
     std::string name = read_file(task.path().string() + "/comm");
     while (!name.empty() && name.back() == '\n') name.pop_back();
-    out[name] = core::cpu_scheduling_of(std::stoi(task.path().filename().string()));
+    // Empty: the thread ended while we looked (several threads may share a name).
+    auto policy = core::cpu_scheduling_of(std::stoi(task.path().filename().string()));
+    if (!policy.empty()) out[name] = std::move(policy);
   }
   return out;
 }
