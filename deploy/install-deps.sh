@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(
-  build-essential cmake ninja-build pkg-config ccache git
+  build-essential cmake ninja-build pkg-config ccache git curl
   libzmq3-dev cppzmq-dev
   libprotobuf-dev protobuf-compiler
   libboost-dev libboost-filesystem-dev

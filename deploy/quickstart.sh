@@ -19,7 +19,7 @@ export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 echo "== building (release preset)"
 t0=$(date +%s)
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target coachd coachctl echo behavior_styles motivation_keys service_followup coaching_sessions
+cmake --build --preset release -j "$(nproc)" --target coachd coachctl coach-gateway echo behavior_styles motivation_keys service_followup coaching_sessions
 echo "== built in $(( $(date +%s) - t0 )) s"
 
 bin=build/release/bin
@@ -97,16 +97,37 @@ run --as carl call coaching_sessions RecordSession '{"relationship_id":"'"$rel"'
 run call coaching_sessions UpdateActionItem '{"relationship_id":"'"$rel"'","item_id":"s1-2","state":"ITEM_STATE_DONE"}'
 run call coaching_sessions GetAgenda '{"relationship_id":"'"$rel"'"}'
 
+echo; echo "== coach-gateway: the same methods over HTTP/JSON (README, coach-gateway)"
+gateway_port="${COACH_GATEWAY_PORT:-8080}"
+"$bin/coach-gateway" --listen "127.0.0.1:$gateway_port" 2>"$runtime/gateway.log" &
+gateway_pid=$!
+echo "$gateway_pid" > "$runtime/gateway.pid"
+for _ in $(seq 50); do
+  if curl -sf "http://127.0.0.1:$gateway_port/healthz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$gateway_pid" 2>/dev/null; then
+    echo "quickstart: coach-gateway exited; see $runtime/gateway.log" >&2; break
+  fi
+  sleep 0.1
+done
+token=$("$bin/coachctl" token create --person ana --role salesperson --description quickstart)
+echo "\$ coachctl token create --person ana --role salesperson    # -> a bearer token for ana"
+echo "\$ curl -s -X POST http://127.0.0.1:$gateway_port/v1/motivation_keys/GetPulseHistory \\"
+echo "    -H 'Authorization: Bearer ct.default.…' -d '{\"person_id\":\"ana\",\"limit\":1}'"
+curl -s -X POST "http://127.0.0.1:$gateway_port/v1/motivation_keys/GetPulseHistory" \
+  -H "Authorization: Bearer $token" -d '{"person_id":"ana","limit":1}' || true
+echo
+
 if [ "$detach" = 1 ]; then
   echo
-  echo "coachd is running in the background (pid $pid, log $log)."
-  echo "Stop it with:  kill -TERM $pid    (or: kill -TERM \$(cat $runtime/coachd.pid))"
+  echo "coachd is running in the background (pid $pid, log $log),"
+  echo "coach-gateway on http://127.0.0.1:$gateway_port (pid $gateway_pid)."
+  echo "Stop them with:  kill -TERM $gateway_pid $pid"
   exit 0
 fi
 
 echo
 echo "coachd is serving in the foreground (pid $pid). Press Ctrl-C to stop it."
-trap 'echo; echo "== stopping coachd"; kill -TERM "$pid" 2>/dev/null || true' INT TERM
+trap 'echo; echo "== stopping coach-gateway and coachd"; kill -TERM "$gateway_pid" "$pid" 2>/dev/null || true' INT TERM
 set +e
 wait "$pid"
 wait "$pid" 2>/dev/null
