@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// BusPipe: the gateway's one connection to coachd, with many requests in flight. A DEALER owned
-// by the pipe's own thread carries them; the HTTP thread hands each request over an inproc PUSH
-// socket and gets its reply in a callback, run on the pipe's thread (the caller posts it on).
-// A request coachd does not answer within the timeout is completed with UNAVAILABLE.
+// BusPipe: the gateway's one connection to coachd, with many requests in flight on one DEALER.
+// The DEALER lives on the HTTP thread's io_context: its ZeroMQ descriptor is watched by Asio, so
+// a request goes out and its reply comes back without a hand-off to another thread. A request
+// coachd does not answer within the timeout is completed with UNAVAILABLE.
 #pragma once
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <zmq.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "bus_client.hpp"
 #include "coach/v1/envelope.pb.h"
@@ -24,31 +24,33 @@ class BusPipe {
  public:
   using Callback = std::function<void(v1::Envelope reply)>;
 
-  BusPipe(const std::string& endpoint, const core::BusClientOptions& keys,
-          std::chrono::milliseconds timeout);
+  BusPipe(boost::asio::io_context& io, const std::string& endpoint,
+          const core::BusClientOptions& keys, std::chrono::milliseconds timeout);
   ~BusPipe();
   BusPipe(const BusPipe&) = delete;
   BusPipe& operator=(const BusPipe&) = delete;
 
-  // Sends request (its message_id set); done runs once with the reply. From one thread only.
+  // Sends request (its message_id set); done runs once with the reply, on the io_context's
+  // thread. From that thread only.
   void send(const v1::Envelope& request, Callback done);
-  std::size_t in_flight() const { return in_flight_.load(); }
+  std::size_t in_flight() const { return pending_.size(); }
 
  private:
   struct Pending {
     Callback done;
     std::chrono::steady_clock::time_point deadline;
   };
-  void run(zmq::socket_t dealer, zmq::socket_t pull);
+  void watch();  // waits for the DEALER's descriptor to signal, then drains
+  void drain();  // receives every reply ZeroMQ holds
+  void tick();   // completes expired requests, every 100 ms
+  void complete(const std::string& id, v1::Envelope reply);
 
   zmq::context_t zmq_{1};
-  zmq::socket_t push_;
+  zmq::socket_t dealer_;
+  boost::asio::posix::stream_descriptor fd_;
+  boost::asio::steady_timer timer_;
   std::chrono::milliseconds timeout_;
-  std::mutex mutex_;
   std::map<std::string, Pending, std::less<>> pending_;
-  std::atomic<std::size_t> in_flight_{0};
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
 };
 
 }  // namespace coach::gateway

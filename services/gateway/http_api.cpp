@@ -87,11 +87,8 @@ HttpReply error_reply(v1::StatusCode code, const std::string& message) {
   return r;
 }
 
-HttpApi::HttpApi(BusPipe& pipe, core::BusClient& descriptors, Options options, Post post)
-    : pipe_(pipe),
-      descriptors_(descriptors),
-      options_(std::move(options)),
-      post_(std::move(post)) {}
+HttpApi::HttpApi(BusPipe& pipe, core::BusClient& descriptors, Options options)
+    : pipe_(pipe), descriptors_(descriptors), options_(std::move(options)) {}
 
 v1::Envelope HttpApi::envelope(const std::string& service, const std::string& method) {
   v1::Envelope e;
@@ -105,9 +102,7 @@ v1::Envelope HttpApi::envelope(const std::string& service, const std::string& me
 }
 
 void HttpApi::send(v1::Envelope request, std::function<void(v1::Envelope)> then) {
-  pipe_.send(request, [post = post_, then = std::move(then)](v1::Envelope reply) mutable {
-    post([then = std::move(then), reply = std::move(reply)]() mutable { then(std::move(reply)); });
-  });
+  pipe_.send(request, std::move(then));
 }
 
 const v1::MethodInfo* HttpApi::find_method(const std::string& service, const std::string& method) {

@@ -47,11 +47,10 @@ class HttpApi {
     std::chrono::milliseconds token_cache{30'000};
     std::chrono::milliseconds timeout{5'000};
   };
-  // post runs a function on the HTTP thread (replies come back on the bus thread).
-  using Post = std::function<void(std::function<void()>)>;
   using Respond = std::function<void(HttpReply)>;
 
-  HttpApi(BusPipe& pipe, core::BusClient& descriptors, Options options, Post post);
+  // pipe's replies come back on the HTTP thread, where the API runs.
+  HttpApi(BusPipe& pipe, core::BusClient& descriptors, Options options);
 
   // Answers request; respond runs once, on the HTTP thread. From the HTTP thread only.
   void handle(HttpRequest request, Respond respond);
@@ -75,13 +74,11 @@ class HttpApi {
   void metrics(Respond respond);
   const v1::MethodInfo* find_method(const std::string& service, const std::string& method);
   v1::Envelope envelope(const std::string& service, const std::string& method);
-  // Sends through the pipe and hands the reply to then on the HTTP thread.
   void send(v1::Envelope request, std::function<void(v1::Envelope)> then);
 
   BusPipe& pipe_;
   core::BusClient& descriptors_;
   Options options_;
-  Post post_;
   core::RemoteTypes types_;
   bool types_loaded_ = false;
   std::chrono::steady_clock::time_point types_loaded_at_;

@@ -74,11 +74,9 @@ int main(int argc, char** argv) {
     core::BusClientOptions own = keys;
     own.tenant = api.tenant;
     core::BusClient descriptors(endpoint, own);
-    gateway::BusPipe pipe(endpoint, keys, api.timeout);
     boost::asio::io_context io(1);
-    gateway::HttpApi http_api(pipe, descriptors, api, [&io](std::function<void()> fn) {
-      boost::asio::post(io, std::move(fn));
-    });
+    gateway::BusPipe pipe(io, endpoint, keys, api.timeout);
+    gateway::HttpApi http_api(pipe, descriptors, api);
     gateway::HttpServer server(io, host, port, limits, http_api);
     http_api.count_connections_with([&server] { return server.connections(); });
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
