@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "coach/plugin.hpp"
 #include "coach/v1/envelope.pb.h"
 #include "envelope.hpp"
 
@@ -22,6 +23,13 @@ class logger;
 }
 
 namespace coach::core {
+
+// The RequestContext of a request an internal service handles (for coach/access.hpp's rules).
+inline RequestContext request_context(const v1::Envelope& request, const RequestTail& principal) {
+  return {principal.tenant, request.message_id(),
+          request.method(), std::chrono::steady_clock::time_point::max(),
+          principal.person, Roles(principal.roles)};
+}
 
 class InternalService {
  public:

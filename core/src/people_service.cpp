@@ -60,9 +60,7 @@ v1::Envelope PeopleService::handle(const v1::Envelope& request, const RequestTai
   capture_status(status, [&] {
     tenant_.assign(principal.tenant);
     const auto current = directories_.get(tenant_);
-    const RequestContext rc{principal.tenant, request.message_id(),
-                            request.method(), std::chrono::steady_clock::time_point::max(),
-                            principal.person, Roles(principal.roles)};
+    const RequestContext rc = request_context(request, principal);
     const Access access(rc, *current);
     const auto& method = request.method();
     if (method == "ImportPeople") {

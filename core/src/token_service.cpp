@@ -65,9 +65,7 @@ v1::Envelope TokenService::handle(const v1::Envelope& request, const RequestTail
   capture_status(status, [&] {
     tenant_.assign(principal.tenant);
     const auto directory = people_.get(tenant_);
-    const RequestContext rc{principal.tenant, request.message_id(),
-                            request.method(), std::chrono::steady_clock::time_point::max(),
-                            principal.person, Roles(principal.roles)};
+    const RequestContext rc = request_context(request, principal);
     const Access access(rc, *directory);
     const auto& method = request.method();
     if (method == "CreateToken") {

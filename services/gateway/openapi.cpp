@@ -25,6 +25,14 @@ pb::Value object() {
 pb::Value& at(pb::Value& v, const std::string& key) {
   return (*v.mutable_struct_value()->mutable_fields())[key];
 }
+// {"application/json": {"schema": schema}}.
+pb::Value json_content(pb::Value schema) {
+  pb::Value media = object();
+  at(media, "schema") = std::move(schema);
+  pb::Value content = object();
+  at(content, "application/json") = std::move(media);
+  return content;
+}
 pb::Value ref(const std::string& full_name) {
   pb::Value v = object();
   at(v, "$ref") = text("#/components/schemas/" + full_name);
@@ -214,30 +222,18 @@ std::string openapi_document(const core::RemoteTypes& types, const std::string& 
     pb::Value body = object();
     at(body, "required") = pb::Value();
     at(body, "required").set_bool_value(true);
-    pb::Value content = object();
-    pb::Value media = object();
-    at(media, "schema") = writer.message(in);
-    at(content, "application/json") = media;
-    at(body, "content") = content;
+    at(body, "content") = json_content(writer.message(in));
     at(op, "requestBody") = body;
     pb::Value responses = object();
     pb::Value ok = object();
     at(ok, "description") = text("The reply");
-    pb::Value ok_content = object();
-    pb::Value ok_media = object();
-    at(ok_media, "schema") = writer.message(out);
-    at(ok_content, "application/json") = ok_media;
-    at(ok, "content") = ok_content;
+    at(ok, "content") = json_content(writer.message(out));
     at(responses, "200") = ok;
     pb::Value failed = object();
     at(failed, "description") = text(
         "coachd's status as HTTP: 400 invalid, 401 no or bad token, 403 not allowed, 404 "
         "not found, 409 conflict, 413 too large, 429/503 retry later, 504 timeout");
-    pb::Value err_content = object();
-    pb::Value err_media = object();
-    at(err_media, "schema") = ref("Error");
-    at(err_content, "application/json") = err_media;
-    at(failed, "content") = err_content;
+    at(failed, "content") = json_content(ref("Error"));
     at(responses, "default") = failed;
     at(op, "responses") = responses;
     pb::Value path = object();
