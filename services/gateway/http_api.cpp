@@ -2,6 +2,14 @@
 #include "http_api.hpp"
 
 #include <google/protobuf/util/json_util.h>
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+
+#include <sys/stat.h>
+
+#include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include "coach/v1/admin.pb.h"
 #include "coach/v1/tokens.pb.h"
@@ -75,6 +83,50 @@ unsigned http_status(v1::StatusCode code) {
     default:
       return 500;
   }
+}
+
+std::string webhook_signature(const std::string& secret, const std::string& timestamp,
+                              const std::string& body) {
+  const std::string signed_text = timestamp + "." + body;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac, &size);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "sha256=";
+  for (unsigned int i = 0; i < size; ++i) {
+    out += kHex[mac[i] >> 4];
+    out += kHex[mac[i] & 15];
+  }
+  return out;
+}
+
+std::map<std::string, std::string> read_webhook_secrets(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw std::invalid_argument("--webhook-secrets: no " + path);
+  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    throw std::invalid_argument("--webhook-secrets: " + path +
+                                " can be read by others; make it readable by its owner only "
+                                "(chmod 600)");
+  }
+  std::ifstream in(path);
+  std::map<std::string, std::string> out;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream words(line);
+    std::string tenant, secret, extra;
+    words >> tenant >> secret;
+    if (tenant.empty() || secret.size() < 16 || (words >> extra)) {
+      throw std::invalid_argument("--webhook-secrets: " + path + ":" + std::to_string(number) +
+                                  ": expected 'TENANT SECRET' with a secret of 16 or more "
+                                  "characters");
+    }
+    out[tenant] = secret;
+  }
+  return out;
 }
 
 HttpReply error_reply(v1::StatusCode code, const std::string& message) {
@@ -175,13 +227,17 @@ void HttpApi::handle(HttpRequest request, Respond respond) {
     metrics_.record(service, method, reply.status, std::chrono::steady_clock::now() - t0);
     respond(std::move(reply));
   };
-  authenticate(request.authorization, [this, service, method, body = std::move(request.body),
-                                       respond](const Principal* who, HttpReply refusal) mutable {
+  const bool webhook = service == "webhooks";
+  const std::string authorization = request.authorization;  // request moves into the callback
+  authenticate(authorization, [this, service, method, webhook, request = std::move(request),
+                               respond](const Principal* who, HttpReply refusal) mutable {
     if (!who) {
       respond(std::move(refusal));
-      return;
+    } else if (webhook) {
+      webhook_in(*who, request, std::move(respond));
+    } else {
+      call(*who, service, method, request.body, std::move(respond));
     }
-    call(*who, service, method, body, std::move(respond));
   });
 }
 
@@ -279,6 +335,44 @@ void HttpApi::call(const Principal& who, const std::string& service, const std::
       respond(error_reply(v1::STATUS_CODE_INTERNAL, e.what()));
     }
   });
+}
+
+void HttpApi::webhook_in(const Principal& who, const HttpRequest& request, Respond respond) {
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  if (path != "/v1/webhooks/service_followup") {
+    respond(error_reply(v1::STATUS_CODE_NOT_FOUND,
+                        "no webhook " + path + " (there is /v1/webhooks/service_followup)"));
+    return;
+  }
+  auto secret = options_.webhook_secrets.find(who.tenant);
+  if (secret == options_.webhook_secrets.end()) {
+    respond(error_reply(v1::STATUS_CODE_FAILED_PRECONDITION,
+                        "no webhook secret for tenant " + who.tenant + " (--webhook-secrets)"));
+    return;
+  }
+  // A signature over the timestamp and the body, fresh: a replayed or altered event is refused.
+  long long at = 0;
+  try {
+    at = std::stoll(request.timestamp);
+  } catch (const std::exception&) {
+    at = 0;
+  }
+  const long long now = static_cast<long long>(std::time(nullptr));
+  const std::string expected = webhook_signature(secret->second, request.timestamp, request.body);
+  if (at == 0 || std::llabs(now - at) > 300) {
+    respond(error_reply(v1::STATUS_CODE_UNAUTHENTICATED,
+                        "X-Coach-Timestamp must be the sending time in Unix seconds, within 5 "
+                        "minutes"));
+    return;
+  }
+  if (request.signature.size() != expected.size() ||
+      CRYPTO_memcmp(request.signature.data(), expected.data(), expected.size()) != 0) {
+    respond(error_reply(v1::STATUS_CODE_UNAUTHENTICATED,
+                        "X-Coach-Signature does not match the body (HMAC-SHA256 of "
+                        "\"<timestamp>.<body>\" under the tenant's webhook secret)"));
+    return;
+  }
+  call(who, "service_followup", "Import", request.body, std::move(respond));
 }
 
 void HttpApi::metrics(Respond respond) {

@@ -25,7 +25,14 @@ struct HttpRequest {
   std::string target;  // path and query
   std::string authorization;
   std::string body;
+  std::string signature;  // X-Coach-Signature (webhooks in)
+  std::string timestamp;  // X-Coach-Timestamp (webhooks in)
 };
+
+// "sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>" under secret: how a help desk signs what it
+// sends to /v1/webhooks/service_followup.
+std::string webhook_signature(const std::string& secret, const std::string& timestamp,
+                              const std::string& body);
 
 struct HttpReply {
   unsigned status = 200;
@@ -39,6 +46,10 @@ unsigned http_status(v1::StatusCode code);
 // {"code":"PERMISSION_DENIED","status":19,"message":"..."}.
 HttpReply error_reply(v1::StatusCode code, const std::string& message);
 
+// The --webhook-secrets file: "TENANT SECRET" per line, # comments. Refused (invalid_argument,
+// with the reason) when group or others can read it, or a line is not two words.
+std::map<std::string, std::string> read_webhook_secrets(const std::string& path);
+
 class HttpApi {
  public:
   struct Options {
@@ -46,6 +57,8 @@ class HttpApi {
     std::size_t max_in_flight = 1024;
     std::chrono::milliseconds token_cache{30'000};
     std::chrono::milliseconds timeout{5'000};
+    // Per tenant, the secret incoming webhooks are signed with (--webhook-secrets).
+    std::map<std::string, std::string> webhook_secrets;
   };
   using Respond = std::function<void(HttpReply)>;
 
@@ -71,6 +84,9 @@ class HttpApi {
   void authenticate(const std::string& authorization,
                     std::function<void(const Principal*, HttpReply)> then);
   void ready(Respond respond);
+  // A help desk's ticket event (service_followup's ImportEvent as JSON), signed: checked, then
+  // applied as service_followup.Import (idempotent on its event_id).
+  void webhook_in(const Principal& who, const HttpRequest& request, Respond respond);
   void metrics(Respond respond);
   const v1::MethodInfo* find_method(const std::string& service, const std::string& method);
   v1::Envelope envelope(const std::string& service, const std::string& method);

@@ -61,8 +61,12 @@ class Session : public std::enable_shared_from_this<Session> {
     auto req = parser_->release();
     keep_alive_ = req.keep_alive();
     version_ = req.version();
-    HttpRequest in{std::string(req.method_string()), std::string(req.target()),
-                   std::string(req[http::field::authorization]), std::move(req.body())};
+    HttpRequest in{std::string(req.method_string()),
+                   std::string(req.target()),
+                   std::string(req[http::field::authorization]),
+                   std::move(req.body()),
+                   std::string(req["X-Coach-Signature"]),
+                   std::string(req["X-Coach-Timestamp"])};
     stream_.expires_never();  // the API answers within its own timeout
     api_.handle(std::move(in), [self = shared_from_this()](HttpReply reply) {
       self->write(std::move(reply), self->keep_alive_);

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   gateway::ServerLimits limits;
   int timeout_ms = 5000, request_timeout_ms = 10000, token_cache_ms = 30000;
   std::string log_level = "info";
+  std::string webhook_secrets;
   app.add_option("--listen", listen, "HOST:PORT to serve HTTP on (port 0: any)")
       ->capture_default_str();
   app.add_option("-e,--endpoint", endpoint, "coachd request endpoint")->capture_default_str();
@@ -49,6 +50,10 @@ int main(int argc, char** argv) {
   app.add_option("--token-cache", token_cache_ms,
                  "Milliseconds a resolved token is trusted (a revocation applies within it)")
       ->capture_default_str();
+  app.add_option("--webhook-secrets", webhook_secrets,
+                 "File of 'TENANT SECRET' lines: the secrets incoming webhooks are signed with "
+                 "(readable by the gateway's user only)")
+      ->check(CLI::ExistingFile);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -68,6 +73,8 @@ int main(int argc, char** argv) {
       keys.client_key = core::read_key_file(key_file, true);
       keys.server_public_key = core::read_key_file(server_key_file, false).public_key;
     }
+    if (!webhook_secrets.empty())
+      api.webhook_secrets = gateway::read_webhook_secrets(webhook_secrets);
     api.timeout = std::chrono::milliseconds(timeout_ms);
     api.token_cache = std::chrono::milliseconds(token_cache_ms);
     limits.request_timeout = std::chrono::milliseconds(request_timeout_ms);

@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+#include <openssl/hmac.h>
+#include <sys/stat.h>
+
+#include <ctime>
 #include <future>
 
 #include "gateway_process.hpp"
@@ -209,6 +214,78 @@ TEST_F(GatewayTest, TheOpenApiDocumentIsValidAndCoversEveryServedMethod) {
   // A broken document is refused by the same validator (it could fail).
   testing::write_file(file, doc.body.substr(0, doc.body.size() / 2));
   EXPECT_NE(testing::run_command({"/usr/bin/env", "node", validator, file}).exit_code, 0);
+}
+
+// What a help desk sends with a webhook: X-Coach-Timestamp and X-Coach-Signature.
+std::map<std::string, std::string> signed_headers(const std::string& secret,
+                                                  const std::string& body, long long at) {
+  const std::string ts = std::to_string(at);
+  const std::string text = ts + "." + body;
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(text.data()), text.size(), mac, &size);
+  std::string hex = "sha256=";
+  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", mac[i]);
+  return {{"X-Coach-Timestamp", ts}, {"X-Coach-Signature", hex}};
+}
+
+TEST_F(GatewayTest, ASignedHelpDeskEventBecomesACaseOnceAndABadSignatureIsRefused) {
+  const std::string secret = "a-webhook-secret-of-the-default-tenant";
+  const auto secrets = d_.dir().file("webhook.secrets");
+  testing::write_file(secrets, "# tenant secret\ndefault " + secret + "\n");
+  ::chmod(secrets.c_str(), 0600);
+  start({"--webhook-secrets", secrets});
+  const std::string helpdesk = token_for(d_, "helpdesk", "integration");
+  const long long now = static_cast<long long>(std::time(nullptr));
+  const std::string body =
+      R"({"event_id":"zd-1","kind":"opened","case_id":"t-100","at_ms":)" +
+      std::to_string(now * 1000) +
+      R"(,"account_id":"acme","salesperson_id":"ana","subject":"printer jams"})";
+  const std::string url = "/v1/webhooks/service_followup";
+  auto first =
+      http_call(gateway_->port(), "POST", url, body, helpdesk, signed_headers(secret, body, now));
+  EXPECT_EQ(first.status, 200u) << first.body;
+  EXPECT_NE(first.body.find("\"applied\""), std::string::npos) << first.body;
+  auto again =
+      http_call(gateway_->port(), "POST", url, body, helpdesk, signed_headers(secret, body, now));
+  EXPECT_NE(again.body.find("\"duplicate\""), std::string::npos) << again.body;
+  auto c = post("/v1/service_followup/GetCase", R"({"case_id":"t-100"})", helpdesk);
+  EXPECT_EQ(c.status, 200u);
+  EXPECT_NE(c.body.find("printer jams"), std::string::npos) << c.body;
+  // Altered body, wrong secret, stale or missing timestamp: 401, nothing applied.
+  const std::string altered = body.substr(0, body.size() - 2) + "!\"}";
+  EXPECT_EQ(
+      http_call(gateway_->port(), "POST", url, altered, helpdesk, signed_headers(secret, body, now))
+          .status,
+      401u);
+  EXPECT_EQ(http_call(gateway_->port(), "POST", url, body, helpdesk,
+                      signed_headers("another-secret-entirely", body, now))
+                .status,
+            401u);
+  EXPECT_EQ(http_call(gateway_->port(), "POST", url, body, helpdesk,
+                      signed_headers(secret, body, now - 3600))
+                .status,
+            401u);
+  EXPECT_EQ(http_call(gateway_->port(), "POST", url, body, helpdesk).status, 401u);
+  // Without a token, nothing either; a salesperson's token may not import.
+  EXPECT_EQ(
+      http_call(gateway_->port(), "POST", url, body, "", signed_headers(secret, body, now)).status,
+      401u);
+  EXPECT_EQ(http_call(gateway_->port(), "POST", url, body, ana_, signed_headers(secret, body, now))
+                .status,
+            403u);
+}
+
+TEST(GatewaySecrets, AWebhookSecretFileOthersCanReadIsRefused) {
+  testing::TempDir dir;
+  const auto secrets = dir.file("webhook.secrets");
+  testing::write_file(secrets, "default a-webhook-secret-of-the-default-tenant\n");
+  ::chmod(secrets.c_str(), 0644);
+  auto r = testing::run_command(
+      {"/usr/bin/timeout", "10", COACH_GATEWAY_BIN, "--webhook-secrets", secrets}, dir.file("out"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("chmod 600"), std::string::npos) << r.output;
 }
 
 TEST_F(GatewayTest, APluginEnabledLaterIsReachableWithoutAGatewayRestart) {

@@ -24,7 +24,8 @@ struct HttpResult {
 
 // One request on a new connection; status 0 when the gateway closed it without an answer.
 inline HttpResult http_call(int port, const std::string& method, const std::string& target,
-                            const std::string& body = {}, const std::string& token = {}) {
+                            const std::string& body = {}, const std::string& token = {},
+                            const std::map<std::string, std::string>& headers = {}) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   boost::asio::io_context io;
@@ -35,6 +36,7 @@ inline HttpResult http_call(int port, const std::string& method, const std::stri
   req.set(http::field::host, "localhost");
   req.set(http::field::content_type, "application/json");
   if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = body;
   req.prepare_payload();
   stream.expires_after(std::chrono::seconds(20));
