@@ -14,6 +14,7 @@
 #include "coach/v1/admin.pb.h"
 #include "coach/v1/tokens.pb.h"
 #include "envelope.hpp"
+#include "helpdesk_mapping.hpp"
 #include "openapi.hpp"
 #include "token_service.hpp"
 
@@ -372,7 +373,16 @@ void HttpApi::webhook_in(const Principal& who, const HttpRequest& request, Respo
                         "\"<timestamp>.<body>\" under the tenant's webhook secret)"));
     return;
   }
-  call(who, "service_followup", "Import", request.body, std::move(respond));
+  std::string event = request.body;
+  if (request.target.find("format=zendesk") != std::string::npos) {
+    try {
+      event = zendesk_to_import_event(request.body, now * 1000);
+    } catch (const std::invalid_argument& e) {
+      respond(error_reply(v1::STATUS_CODE_INVALID_ARGUMENT, e.what()));
+      return;
+    }
+  }
+  call(who, "service_followup", "Import", event, std::move(respond));
 }
 
 void HttpApi::metrics(Respond respond) {

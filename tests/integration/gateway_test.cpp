@@ -277,6 +277,42 @@ TEST_F(GatewayTest, ASignedHelpDeskEventBecomesACaseOnceAndABadSignatureIsRefuse
             403u);
 }
 
+TEST_F(GatewayTest, ZendeskTriggerPayloadsAreMappedToCaseEvents) {
+  const std::string secret = "a-webhook-secret-of-the-default-tenant";
+  const auto secrets = d_.dir().file("webhook.secrets");
+  testing::write_file(secrets, "default " + secret + "\n");
+  ::chmod(secrets.c_str(), 0600);
+  start({"--webhook-secrets", secrets});
+  const std::string helpdesk = token_for(d_, "helpdesk", "integration");
+  const std::string url = "/v1/webhooks/service_followup?format=zendesk";
+  const long long now = static_cast<long long>(std::time(nullptr));
+  auto send = [&](const std::string& body) {
+    return http_call(gateway_->port(), "POST", url, body, helpdesk,
+                     signed_headers(secret, body, now));
+  };
+  const std::string ticket =
+      R"("id":"4711","subject":"Invoice shows the old price","organization":"acme",)"
+      R"("assignee":"zoe","group":"billing","salesperson":"ana")";
+  auto created = send(R"({"event_id":"4711-1","event":"created","ticket":{)" + ticket +
+                      R"(,"status":"new"}})");
+  EXPECT_EQ(created.status, 200u) << created.body;
+  auto contact = send(R"({"event_id":"4711-2","event":"updated","ticket":{)" + ticket +
+                      R"(,"status":"open"},"comment":{"author_role":"end-user","public":"true"}})");
+  EXPECT_EQ(contact.status, 200u) << contact.body;
+  auto solved = send(R"({"event_id":"4711-3","event":"updated","ticket":{)" + ticket +
+                     R"(,"status":"solved","root_cause_category":"billing",)"
+                     R"("root_cause":"price list not updated","fix":"credit note"}})");
+  EXPECT_EQ(solved.status, 200u) << solved.body;
+  auto c = post("/v1/service_followup/GetCase", R"({"case_id":"4711"})", helpdesk);
+  EXPECT_EQ(c.status, 200u) << c.body;
+  EXPECT_NE(c.body.find("price list not updated"), std::string::npos) << c.body;
+  EXPECT_NE(c.body.find("\"account_id\":\"acme\""), std::string::npos) << c.body;
+  // A payload without what the mapping needs: 400 naming the field.
+  auto bad = send(R"({"event_id":"4711-4","event":"updated","ticket":{"id":"4711"}})");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_NE(bad.body.find("ticket.status"), std::string::npos) << bad.body;
+}
+
 TEST(GatewaySecrets, AWebhookSecretFileOthersCanReadIsRefused) {
   testing::TempDir dir;
   const auto secrets = dir.file("webhook.secrets");
