@@ -30,6 +30,8 @@ std::string token_for(const DaemonProcess& d, const std::string& person, const s
   return r.output.substr(at, r.output.find('\n', at) - at);
 }
 
+constexpr const char* kWebhookSecret = "a-webhook-secret-of-the-default-tenant";
+
 class GatewayTest : public ::testing::Test {
  protected:
   void start(const std::vector<std::string>& extra = {}) {
@@ -39,6 +41,14 @@ class GatewayTest : public ::testing::Test {
     ben_ = token_for(d_, "ben", "salesperson");
     gateway_.emplace(d_, extra);
     gateway_->start();
+  }
+  // Starts with the default tenant's webhook secret (kWebhookSecret); the help desk's token.
+  std::string start_with_webhooks() {
+    const auto secrets = d_.dir().file("webhook.secrets");
+    testing::write_file(secrets, "# tenant secret\ndefault " + std::string(kWebhookSecret) + "\n");
+    ::chmod(secrets.c_str(), 0600);
+    start({"--webhook-secrets", secrets});
+    return token_for(d_, "helpdesk", "integration");
   }
   testing::HttpResult post(const std::string& target, const std::string& body,
                            const std::string& token) {
@@ -231,12 +241,8 @@ std::map<std::string, std::string> signed_headers(const std::string& secret,
 }
 
 TEST_F(GatewayTest, ASignedHelpDeskEventBecomesACaseOnceAndABadSignatureIsRefused) {
-  const std::string secret = "a-webhook-secret-of-the-default-tenant";
-  const auto secrets = d_.dir().file("webhook.secrets");
-  testing::write_file(secrets, "# tenant secret\ndefault " + secret + "\n");
-  ::chmod(secrets.c_str(), 0600);
-  start({"--webhook-secrets", secrets});
-  const std::string helpdesk = token_for(d_, "helpdesk", "integration");
+  const std::string secret = kWebhookSecret;
+  const std::string helpdesk = start_with_webhooks();
   const long long now = static_cast<long long>(std::time(nullptr));
   const std::string body =
       R"({"event_id":"zd-1","kind":"opened","case_id":"t-100","at_ms":)" +
@@ -278,12 +284,8 @@ TEST_F(GatewayTest, ASignedHelpDeskEventBecomesACaseOnceAndABadSignatureIsRefuse
 }
 
 TEST_F(GatewayTest, ZendeskTriggerPayloadsAreMappedToCaseEvents) {
-  const std::string secret = "a-webhook-secret-of-the-default-tenant";
-  const auto secrets = d_.dir().file("webhook.secrets");
-  testing::write_file(secrets, "default " + secret + "\n");
-  ::chmod(secrets.c_str(), 0600);
-  start({"--webhook-secrets", secrets});
-  const std::string helpdesk = token_for(d_, "helpdesk", "integration");
+  const std::string secret = kWebhookSecret;
+  const std::string helpdesk = start_with_webhooks();
   const std::string url = "/v1/webhooks/service_followup?format=zendesk";
   const long long now = static_cast<long long>(std::time(nullptr));
   auto send = [&](const std::string& body) {
