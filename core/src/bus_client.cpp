@@ -9,14 +9,17 @@
 
 namespace coach::core {
 
+void use_curve(zmq::socket_t& socket, const BusClientOptions& keys) {
+  if (!keys.client_key) return;
+  socket.set(zmq::sockopt::curve_serverkey, keys.server_public_key);
+  socket.set(zmq::sockopt::curve_publickey, keys.client_key->public_key);
+  socket.set(zmq::sockopt::curve_secretkey, keys.client_key->secret_key);
+}
+
 BusClient::BusClient(const std::string& endpoint, BusClientOptions options)
     : socket_(context_, zmq::socket_type::dealer), options_(std::move(options)) {
   socket_.set(zmq::sockopt::linger, 0);
-  if (options_.client_key) {
-    socket_.set(zmq::sockopt::curve_serverkey, options_.server_public_key);
-    socket_.set(zmq::sockopt::curve_publickey, options_.client_key->public_key);
-    socket_.set(zmq::sockopt::curve_secretkey, options_.client_key->secret_key);
-  }
+  use_curve(socket_, options_);
   socket_.set(zmq::sockopt::sndhwm, 100000);
   socket_.set(zmq::sockopt::rcvhwm, 100000);
   socket_.connect(endpoint);

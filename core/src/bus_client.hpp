@@ -25,6 +25,10 @@ struct BusClientOptions {
   std::string person;
 };
 
+// Makes socket a CURVE client with keys' key pair and server key (no-op without a client key).
+// Before connect.
+void use_curve(zmq::socket_t& socket, const BusClientOptions& keys);
+
 class BusClient {
  public:
   explicit BusClient(const std::string& endpoint, BusClientOptions options = {});

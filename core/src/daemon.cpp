@@ -319,7 +319,10 @@ int Daemon::run() {
   store_admin_ =
       std::make_unique<StoreAdmin>(zmq_, kBackendEndpoint, *store_, *clock_, scheduler_->node_id(),
                                    config_.scheduler.retention_hours);
-  people_service_ = std::make_unique<PeopleService>(zmq_, kBackendEndpoint, *store_, people_);
+  std::vector<std::string> tenants;
+  for (const auto& t : config_.tenants) tenants.push_back(t.name);
+  people_service_ =
+      std::make_unique<PeopleService>(zmq_, kBackendEndpoint, *store_, people_, tenants);
   register_internal_route(kPeopleService,
                           v1::Person::descriptor()->file()->FindServiceByName("People"),
                           "the tenant's people directory: people, teams, roles, coaches, managers");
@@ -926,8 +929,10 @@ void Daemon::reload() {
   ++config_generation_;
   principals_.configure(config_);
   if (zap_) zap_->set_clients(config_.security.clients);
+  std::vector<std::string> added;
   for (const auto& t : config_.tenants) {
     const TenantConfig* before = previous.find_tenant(t.name);
+    if (!before) added.push_back(t.name);
     if (!before || !(*before == t)) {
       log_->info(
           "SIGHUP: tenant {} {}: plugins {}", t.name, before ? "changed" : "added",
@@ -936,6 +941,13 @@ void Daemon::reload() {
   }
   for (const auto& t : previous.tenants) {
     if (!config_.find_tenant(t.name)) log_->info("SIGHUP: tenant {} removed", t.name);
+  }
+  if (!added.empty()) {
+    try {
+      people_service_->load(added);
+    } catch (const std::exception& e) {
+      log_->error("SIGHUP: people of the added tenant(s) not loaded: {}", e.what());
+    }
   }
 
   for (auto& [name, r] : router_.routes()) {

@@ -1,24 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "internal_service.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <zmq_addon.hpp>
 
 #include "logging.hpp"
+#include "store/sql_connection.hpp"
 #include "thread_name.hpp"
 
 namespace coach::core {
 
 InternalService::InternalService(zmq::context_t& zmq, std::string backend_endpoint,
-                                 std::string identity, std::string thread_name, Handler handler)
+                                 std::string identity, std::string service, Handler handler)
     : zmq_(zmq),
       endpoint_(std::move(backend_endpoint)),
       identity_(std::move(identity)),
+      service_(std::move(service)),
       handler_(std::move(handler)),
       log_(make_logger(identity_.substr(1))) {
-  thread_ = std::thread([this, name = std::move(thread_name)] {
-    name_this_thread(name.c_str());
+  thread_ = std::thread([this] {
+    name_this_thread("coach-" + identity_.substr(1));
     run();
   });
 }
@@ -52,7 +55,22 @@ void InternalService::run() {
       if (!request.ParseFromArray(parts[1].data(), static_cast<int>(parts[1].size()))) {
         reply = make_error_reply("", v1::STATUS_CODE_MALFORMED_FRAME, "request does not parse");
       } else {
-        reply = handler_(request, principal);
+        v1::Status status;
+        capture_status(
+            status,
+            [&] {
+              try {
+                reply = handler_(request, principal);
+              } catch (const StoreError& e) {
+                throw Error(e.code(), e.what());
+              }
+            },
+            v1::STATUS_CODE_INTERNAL);
+        if (status.code() != v1::STATUS_CODE_OK) {
+          reply = make_error_reply(
+              request.message_id(), status.code(),
+              fmt::format("{} {}: {}", service_, request.method(), status.message()));
+        }
       }
       const auto header = encode_header(frame::kReply, seq,
                                         std::to_string(static_cast<int>(reply.status().code())));

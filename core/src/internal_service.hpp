@@ -33,11 +33,13 @@ inline RequestContext request_context(const v1::Envelope& request, const Request
 
 class InternalService {
  public:
-  // Returns the reply to request (an error reply for a failure; it must not throw).
+  // Returns the reply to request, or throws (coach::Error, StoreError or any exception): the
+  // error reply then names service and method, with the error's status.
   using Handler = std::function<v1::Envelope(const v1::Envelope& request, const RequestTail&)>;
 
+  // service: the bus name the replies' errors carry ("coachd", "people", "tokens").
   InternalService(zmq::context_t& zmq, std::string backend_endpoint, std::string identity,
-                  std::string thread_name, Handler handler);
+                  std::string service, Handler handler);
   ~InternalService();  // stops and joins
   InternalService(const InternalService&) = delete;
   InternalService& operator=(const InternalService&) = delete;
@@ -48,6 +50,7 @@ class InternalService {
   zmq::context_t& zmq_;
   std::string endpoint_;
   std::string identity_;
+  std::string service_;
   Handler handler_;
   std::shared_ptr<spdlog::logger> log_;
   std::atomic<bool> stopping_{false};

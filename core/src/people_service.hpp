@@ -2,13 +2,15 @@
 // PeopleService: the people directory's own service ("people", coach.v1.People), served by
 // coachd as an InternalService under "@people". It keeps each tenant's directory in the store
 // (plugin namespace "people", keys person/<id>) and in PeopleDirectories, whose snapshots the
-// broker and the plugins read; the directory is loaded from the store before any plugin starts.
+// broker and the plugins read; each configured tenant's directory is loaded from the store before
+// any plugin starts (a tenant added by SIGHUP, when it is added).
 #pragma once
 
 #include <zmq.hpp>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "coach/store.hpp"
 #include "internal_service.hpp"
@@ -26,9 +28,12 @@ inline constexpr std::string_view kPeopleIdentity = "@people";
 
 class PeopleService {
  public:
-  // Loads every tenant's directory into directories, then serves.
+  // Loads the tenants' directories into directories, then serves.
   PeopleService(zmq::context_t& zmq, std::string backend_endpoint, StoreService& store,
-                PeopleDirectories& directories);
+                PeopleDirectories& directories, const std::vector<std::string>& tenants);
+
+  // Reads these tenants' directories from the store into directories (an indexed scan each).
+  void load(const std::vector<std::string>& tenants);
 
  private:
   v1::Envelope handle(const v1::Envelope& request, const RequestTail& principal);

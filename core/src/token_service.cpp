@@ -54,89 +54,80 @@ TokenService::TokenService(zmq::context_t& zmq, std::string backend_endpoint, St
     : people_(people),
       clock_(clock),
       store_(std::make_unique<PluginStore>(store, std::string(kTokenService), &tenant_)),
-      service_(zmq, std::move(backend_endpoint), std::string(kTokenIdentity), "coach-tokens",
+      service_(zmq, std::move(backend_endpoint), std::string(kTokenIdentity),
+               std::string(kTokenService),
                [this](const v1::Envelope& request, const RequestTail& principal) {
                  return handle(request, principal);
                }) {}
 
 v1::Envelope TokenService::handle(const v1::Envelope& request, const RequestTail& principal) {
-  v1::Envelope reply;
-  v1::Status status;
-  capture_status(status, [&] {
-    tenant_.assign(principal.tenant);
-    const auto directory = people_.get(tenant_);
-    const RequestContext rc = request_context(request, principal);
-    const Access access(rc, *directory);
-    const auto& method = request.method();
-    if (method == "CreateToken") {
-      access.require(access.admin(), "making tokens");
-      v1::CreateTokenRequest req;
-      request.payload().UnpackTo(&req);
-      require_id("person", req.person());
-      const Person* p = directory->find(req.person());
-      if (!p) throw invalid_argument("person", "no person '" + req.person() + "' in the directory");
-      const auto role = role_from_name(req.role());
-      if (!role || !p->roles.has(*role)) {
-        throw invalid_argument("role", "'" + req.person() + "' holds " +
-                                           (p->roles.any() ? role_names(p->roles) : "no role") +
-                                           ", not '" + req.role() + "'");
-      }
-      unsigned char secret[32];
-      if (RAND_bytes(secret, sizeof secret) != 1)
-        throw Error(v1::STATUS_CODE_INTERNAL, "no random bytes");
-      v1::CreatedToken out;
-      out.set_token("ct." + tenant_ + "." + hex(secret, sizeof secret));
-      const std::string hash = sha256_hex(out.token());
-      auto* info = out.mutable_info();
-      info->set_id(hash.substr(0, 12));
-      info->set_tenant(tenant_);
-      info->set_person(req.person());
-      info->set_role(req.role());
-      info->set_description(req.description());
-      info->set_created_ms(clock_.now_ms());
-      store_->put(token_key(hash), *info);
-      reply = make_reply(request.message_id(), out);
-    } else if (method == "ListTokens" || method == "RevokeToken") {
-      access.require(access.admin(), method == "ListTokens" ? "the tokens" : "revoking tokens");
-      v1::RevokeTokenRequest req;
-      request.payload().UnpackTo(&req);
-      if (method == "RevokeToken" && req.id().size() != 12)
-        throw invalid_argument("id", "expected the 12-character id ListTokens shows");
-      v1::TokenList list;
-      for (const auto& item : store_->scan_all("token/")) {
-        auto info = Store::parse<v1::TokenInfo>(item);
-        if (method == "RevokeToken" && info.id() == req.id()) {
-          if (info.revoked_ms() == 0) info.set_revoked_ms(clock_.now_ms());
-          store_->put(item.key, info);
-          reply = make_reply(request.message_id(), info);
-          return;
-        }
-        *list.add_tokens() = std::move(info);
-      }
-      if (method == "RevokeToken")
-        throw Error(v1::STATUS_CODE_NOT_FOUND, "id: no token " + req.id());
-      std::sort(list.mutable_tokens()->begin(), list.mutable_tokens()->end(),
-                [](const auto& a, const auto& b) { return a.created_ms() > b.created_ms(); });
-      reply = make_reply(request.message_id(), list);
-    } else if (method == "ResolveToken") {
-      access.require(access.has(Role::kGateway) || access.has(Role::kOperator), "resolving tokens");
-      v1::ResolveTokenRequest req;
-      request.payload().UnpackTo(&req);
-      if (token_tenant(req.token()) != tenant_)
-        throw Error(v1::STATUS_CODE_NOT_FOUND, "no such token in tenant " + tenant_);
-      auto info = store_->get<v1::TokenInfo>(token_key(sha256_hex(req.token())));
-      if (!info || info->revoked_ms() != 0)
-        throw Error(v1::STATUS_CODE_NOT_FOUND, info ? "token revoked" : "no such token");
-      reply = make_reply(request.message_id(), *info);
-    } else {
-      throw Error(v1::STATUS_CODE_UNKNOWN_METHOD, "tokens has no method '" + method + "'");
+  tenant_.assign(principal.tenant);
+  const auto directory = people_.get(tenant_);
+  const RequestContext rc = request_context(request, principal);
+  const Access access(rc, *directory);
+  const auto& method = request.method();
+  if (method == "CreateToken") {
+    access.require(access.admin(), "making tokens");
+    v1::CreateTokenRequest req;
+    request.payload().UnpackTo(&req);
+    require_id("person", req.person());
+    const Person* p = directory->find(req.person());
+    if (!p) throw invalid_argument("person", "no person '" + req.person() + "' in the directory");
+    const auto role = role_from_name(req.role());
+    if (!role || !p->roles.has(*role)) {
+      throw invalid_argument("role", "'" + req.person() + "' holds " +
+                                         (p->roles.any() ? role_names(p->roles) : "no role") +
+                                         ", not '" + req.role() + "'");
     }
-  });
-  if (status.code() != v1::STATUS_CODE_OK) {
-    return make_error_reply(request.message_id(), status.code(),
-                            fmt::format("tokens {}: {}", request.method(), status.message()));
+    unsigned char secret[32];
+    if (RAND_bytes(secret, sizeof secret) != 1)
+      throw Error(v1::STATUS_CODE_INTERNAL, "no random bytes");
+    v1::CreatedToken out;
+    out.set_token("ct." + tenant_ + "." + hex(secret, sizeof secret));
+    const std::string hash = sha256_hex(out.token());
+    auto* info = out.mutable_info();
+    info->set_id(hash.substr(0, 12));
+    info->set_tenant(tenant_);
+    info->set_person(req.person());
+    info->set_role(req.role());
+    info->set_description(req.description());
+    info->set_created_ms(clock_.now_ms());
+    store_->put(token_key(hash), *info);
+    return make_reply(request.message_id(), out);
+  } else if (method == "ListTokens") {
+    access.require(access.admin(), "the tokens");
+    v1::TokenList list;
+    for (const auto& item : store_->scan_all("token/"))
+      *list.add_tokens() = Store::parse<v1::TokenInfo>(item);
+    std::sort(list.mutable_tokens()->begin(), list.mutable_tokens()->end(),
+              [](const auto& a, const auto& b) { return a.created_ms() > b.created_ms(); });
+    return make_reply(request.message_id(), list);
+  } else if (method == "RevokeToken") {
+    access.require(access.admin(), "revoking tokens");
+    v1::RevokeTokenRequest req;
+    request.payload().UnpackTo(&req);
+    if (req.id().size() != 12 || req.id().find('/') != std::string::npos)
+      throw invalid_argument("id", "expected the 12-character id ListTokens shows");
+    // The id is the start of the hash the token is stored under.
+    const auto found = store_->scan_all(token_key(req.id()));
+    if (found.empty()) throw Error(v1::STATUS_CODE_NOT_FOUND, "id: no token " + req.id());
+    auto info = Store::parse<v1::TokenInfo>(found.front());
+    if (info.revoked_ms() == 0) info.set_revoked_ms(clock_.now_ms());
+    store_->put(found.front().key, info);
+    return make_reply(request.message_id(), info);
+  } else if (method == "ResolveToken") {
+    access.require(access.has(Role::kGateway) || access.has(Role::kOperator), "resolving tokens");
+    v1::ResolveTokenRequest req;
+    request.payload().UnpackTo(&req);
+    if (token_tenant(req.token()) != tenant_)
+      throw Error(v1::STATUS_CODE_NOT_FOUND, "no such token in tenant " + tenant_);
+    auto info = store_->get<v1::TokenInfo>(token_key(sha256_hex(req.token())));
+    if (!info || info->revoked_ms() != 0)
+      throw Error(v1::STATUS_CODE_NOT_FOUND, info ? "token revoked" : "no such token");
+    return make_reply(request.message_id(), *info);
+  } else {
+    throw Error(v1::STATUS_CODE_UNKNOWN_METHOD, "tokens has no method '" + method + "'");
   }
-  return reply;
 }
 
 }  // namespace coach::core

@@ -500,11 +500,7 @@ int follow(const std::string& endpoint, BusClient& client, std::chrono::millisec
   zmq::context_t ctx(1);
   zmq::socket_t sub(ctx, zmq::socket_type::sub);
   sub.set(zmq::sockopt::linger, 0);
-  if (keys.client_key) {
-    sub.set(zmq::sockopt::curve_serverkey, keys.server_public_key);
-    sub.set(zmq::sockopt::curve_publickey, keys.client_key->public_key);
-    sub.set(zmq::sockopt::curve_secretkey, keys.client_key->secret_key);
-  }
+  core::use_curve(sub, keys);
   sub.set(zmq::sockopt::subscribe, wire_prefix);
   sub.connect(endpoint);
   std::signal(SIGINT, [](int) { g_interrupted = 1; });

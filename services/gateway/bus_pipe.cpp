@@ -11,11 +11,7 @@ BusPipe::BusPipe(boost::asio::io_context& io, const std::string& endpoint,
   dealer_.set(zmq::sockopt::linger, 0);
   dealer_.set(zmq::sockopt::sndhwm, 100000);
   dealer_.set(zmq::sockopt::rcvhwm, 100000);
-  if (keys.client_key) {
-    dealer_.set(zmq::sockopt::curve_serverkey, keys.server_public_key);
-    dealer_.set(zmq::sockopt::curve_publickey, keys.client_key->public_key);
-    dealer_.set(zmq::sockopt::curve_secretkey, keys.client_key->secret_key);
-  }
+  core::use_curve(dealer_, keys);
   dealer_.connect(endpoint);
   fd_.assign(dealer_.get(zmq::sockopt::fd));
   watch();

@@ -197,10 +197,7 @@ TEST_F(CurveTest, EventsReachOnlyTheirTenantAndPluginsItEnabled) {
   auto subscriber = [&](const std::string& key, const std::string& prefix) {
     auto s = std::make_unique<zmq::socket_t>(ctx_, zmq::socket_type::sub);
     s->set(zmq::sockopt::linger, 0);
-    auto o = as(key);
-    s->set(zmq::sockopt::curve_serverkey, o.server_public_key);
-    s->set(zmq::sockopt::curve_publickey, o.client_key->public_key);
-    s->set(zmq::sockopt::curve_secretkey, o.client_key->secret_key);
+    core::use_curve(*s, as(key));
     s->set(zmq::sockopt::subscribe, prefix);
     s->set(zmq::sockopt::rcvtimeo, 300);
     s->connect(events_);
