@@ -8,6 +8,7 @@
 
 #include "coach/access.hpp"
 #include "coach/v1/people.pb.h"
+#include "event_audience.hpp"
 #include "logging.hpp"
 #include "people_import.hpp"
 #include "store/plugin_store.hpp"
@@ -137,6 +138,16 @@ v1::Envelope PeopleService::handle(const v1::Envelope& request, const RequestTai
       tenant_store_->commit(WriteBatch().erase(person_key(req.id())));
       directories_.replace(tenant_, std::move(next));
     }
+    return make_reply(request.message_id(), out);
+  } else if (method == "GetVisibility") {
+    const Viewer viewer = viewer_of(rc.person, rc.roles, *current);
+    v1::Visibility out;
+    out.set_person(std::string(rc.person));
+    for (std::size_t i = 0; i < std::size(kRoleNames); ++i)
+      if (rc.roles.has(static_cast<Role>(1u << i))) out.add_roles(std::string(kRoleNames[i]));
+    out.set_admin(viewer.admin);
+    out.set_service_desk(viewer.service_desk);
+    for (const auto& id : viewer.people) out.add_people(id);
     return make_reply(request.message_id(), out);
   } else {
     throw Error(v1::STATUS_CODE_UNKNOWN_METHOD, "people has no method '" + method + "'");

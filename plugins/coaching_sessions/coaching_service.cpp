@@ -457,6 +457,8 @@ pb::Session CoachingService::record_session(const pb::RecordSessionRequest& r) {
   held.set_coach_led(s.coach_led());
   held.set_question_share(s.language().question_share());
   held.set_solution_share(s.language().solution_share());
+  held.set_coach_id(rel.coach_id());
+  held.set_salesperson_id(rel.salesperson_id());
   ctx_.publish("coaching_sessions.session_held", held);
   pb::SessionScheduled scheduled;
   scheduled.set_relationship_id(rel.relationship_id());
@@ -580,6 +582,8 @@ void CoachingService::on_due(const DueEntry& due) {
         store().update<pb::ActionItem>(key, [](pb::ActionItem& a) { a.set_overdue(true); });
     pb::ActionItemOverdue event;
     *event.mutable_item() = *updated;
+    event.set_coach_id(rel->coach_id());
+    event.set_salesperson_id(rel->salesperson_id());
     ctx_.publish("coaching_sessions.action_item_overdue", event);
     return;
   }

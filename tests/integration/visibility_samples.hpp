@@ -112,6 +112,7 @@ inline const std::map<std::string, std::string> kSamples{
     {"people.GetPerson", R"({"id":"ana"})"},
     {"people.ListPeople", R"({"team":"east"})"},
     {"people.RemovePerson", R"({"id":"nobody"})"},
+    {"people.GetVisibility", "{}"},
 };
 
 struct Row {
