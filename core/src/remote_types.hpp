@@ -6,6 +6,7 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/type_resolver.h>
 #include <google/protobuf/util/type_resolver_util.h>
@@ -46,6 +47,8 @@ class RemoteTypes {
     if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&set)) {
       throw RemoteTypesError("cannot read descriptors: " + reply.status().message());
     }
+    factory_.reset();  // both point into the pool they replace
+    resolver_.reset();
     pool_ = std::make_unique<google::protobuf::DescriptorPool>();
     std::set<std::string> seen;
     add_generated(v1::Envelope::descriptor()->file(), seen);
@@ -58,6 +61,7 @@ class RemoteTypes {
     for (const auto& [name, service] : set.services()) services_[name] = service;
     resolver_.reset(
         google::protobuf::util::NewTypeResolverForDescriptorPool(kTypePrefix, pool_.get()));
+    factory_ = std::make_unique<google::protobuf::DynamicMessageFactory>(pool_.get());
   }
 
   const google::protobuf::Descriptor* message(const std::string& full_name) const {
@@ -78,6 +82,17 @@ class RemoteTypes {
 
   bool knows(const std::string& full_name) const {
     return pool_ && pool_->FindMessageTypeByName(full_name);
+  }
+
+  // binary as a message of the type type_url names (for reflection), or null when the type is
+  // unknown or the bytes do not parse. Valid until the next load().
+  std::unique_ptr<google::protobuf::Message> parse(const std::string& type_url,
+                                                   const std::string& binary) const {
+    const auto* type = message(type_url.substr(type_url.rfind('/') + 1));
+    if (!type) return nullptr;
+    std::unique_ptr<google::protobuf::Message> out(factory_->GetPrototype(type)->New());
+    if (!out->ParseFromString(binary)) return nullptr;
+    return out;
   }
 
   std::string to_json(const std::string& type_url, const std::string& binary) const {
@@ -108,7 +123,9 @@ class RemoteTypes {
     pool_->BuildFile(proto);
   }
 
+  // Declared before the factory, which holds a pointer to it: destroyed after it.
   std::unique_ptr<google::protobuf::DescriptorPool> pool_;
+  std::unique_ptr<google::protobuf::DynamicMessageFactory> factory_;
   std::unique_ptr<google::protobuf::util::TypeResolver> resolver_;
   std::map<std::string, v1::MethodInfo> methods_;
   std::map<std::string, std::string> services_;

@@ -7,35 +7,22 @@ namespace coach::gateway {
 
 BusPipe::BusPipe(boost::asio::io_context& io, const std::string& endpoint,
                  const core::BusClientOptions& keys, std::chrono::milliseconds timeout)
-    : dealer_(zmq_, zmq::socket_type::dealer), fd_(io), timer_(io), timeout_(timeout) {
+    : dealer_(zmq_, zmq::socket_type::dealer), timer_(io), timeout_(timeout) {
   dealer_.set(zmq::sockopt::linger, 0);
   dealer_.set(zmq::sockopt::sndhwm, 100000);
   dealer_.set(zmq::sockopt::rcvhwm, 100000);
   core::use_curve(dealer_, keys);
   dealer_.connect(endpoint);
-  fd_.assign(dealer_.get(zmq::sockopt::fd));
-  watch();
+  watch_.emplace(io, dealer_, [this] { drain(); });
   tick();
 }
 
-BusPipe::~BusPipe() {
-  fd_.release();  // the descriptor is ZeroMQ's, not ours to close
-}
+BusPipe::~BusPipe() = default;
 
 void BusPipe::send(const v1::Envelope& request, Callback done) {
   pending_[request.message_id()] = {std::move(done), std::chrono::steady_clock::now() + timeout_};
   dealer_.send(core::to_message(request), zmq::send_flags::none);
-  // ZeroMQ's descriptor signals edges: a send may have taken the one a reply raised.
-  drain();
-}
-
-void BusPipe::watch() {
-  fd_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                 [this](const boost::system::error_code& ec) {
-                   if (ec) return;
-                   drain();
-                   watch();
-                 });
+  drain();  // the send may have taken the edge a reply raised
 }
 
 void BusPipe::drain() {

@@ -6,17 +6,18 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <zmq.hpp>
 
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "bus_client.hpp"
 #include "coach/v1/envelope.pb.h"
+#include "zmq_watch.hpp"
 
 namespace coach::gateway {
 
@@ -40,17 +41,16 @@ class BusPipe {
     Callback done;
     std::chrono::steady_clock::time_point deadline;
   };
-  void watch();  // waits for the DEALER's descriptor to signal, then drains
   void drain();  // receives every reply ZeroMQ holds
   void tick();   // completes expired requests, every 100 ms
   void complete(const std::string& id, v1::Envelope reply);
 
   zmq::context_t zmq_{1};
   zmq::socket_t dealer_;
-  boost::asio::posix::stream_descriptor fd_;
   boost::asio::steady_timer timer_;
   std::chrono::milliseconds timeout_;
   std::map<std::string, Pending, std::less<>> pending_;
+  std::optional<ZmqWatch> watch_;  // last: stops watching before the socket closes
 };
 
 }  // namespace coach::gateway

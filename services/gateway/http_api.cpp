@@ -12,43 +12,16 @@
 #include <sstream>
 
 #include "coach/v1/admin.pb.h"
+#include "coach/v1/people.pb.h"
 #include "coach/v1/tokens.pb.h"
 #include "envelope.hpp"
 #include "helpdesk_mapping.hpp"
+#include "json_text.hpp"
+#include "logging.hpp"
 #include "openapi.hpp"
 #include "token_service.hpp"
 
 namespace coach::gateway {
-
-namespace {
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 unsigned http_status(v1::StatusCode code) {
   switch (code) {
@@ -133,15 +106,77 @@ std::map<std::string, std::string> read_webhook_secrets(const std::string& path)
 HttpReply error_reply(v1::StatusCode code, const std::string& message) {
   HttpReply r;
   r.status = http_status(code);
-  r.body = "{\"code\":" + json_string(core::status_name(code)) +
+  r.body = "{\"code\":" + json_text(core::status_name(code)) +
            ",\"status\":" + std::to_string(static_cast<int>(code)) +
-           ",\"message\":" + json_string(message) + "}";
+           ",\"message\":" + json_text(message) + "}";
   if (r.status == 429 || r.status == 503) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 
-HttpApi::HttpApi(BusPipe& pipe, core::BusClient& descriptors, Options options)
-    : pipe_(pipe), descriptors_(descriptors), options_(std::move(options)) {}
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The value of name in target's query string, percent-decoded ("" when absent).
+std::string query_param(const std::string& target, std::string_view name) {
+  const auto q = target.find('?');
+  if (q == std::string::npos) return {};
+  std::string_view rest(target);
+  rest.remove_prefix(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const auto pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    const auto raw = eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    std::string out;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '+') {
+        out += ' ';
+      } else if (raw[i] == '%' && i + 2 < raw.size() && hex_digit(raw[i + 1]) >= 0 &&
+                 hex_digit(raw[i + 2]) >= 0) {
+        out += static_cast<char>(hex_digit(raw[i + 1]) * 16 + hex_digit(raw[i + 2]));
+        i += 2;
+      } else {
+        out += raw[i];
+      }
+    }
+    return out;
+  }
+  return {};
+}
+
+}  // namespace
+
+namespace {
+
+// 405 naming the verb the route takes.
+HttpReply wrong_verb(const std::string& allowed, const std::string& message) {
+  HttpReply r = error_reply(v1::STATUS_CODE_INVALID_ARGUMENT, message);
+  r.status = 405;
+  r.headers.emplace_back("Allow", allowed);
+  return r;
+}
+
+}  // namespace
+
+HttpApi::HttpApi(boost::asio::io_context& io, BusPipe& pipe, core::BusClient& descriptors,
+                 Options options)
+    : pipe_(pipe),
+      descriptors_(descriptors),
+      options_(std::move(options)),
+      streams_(io, options_.heartbeat, options_.stream_max_age),
+      feed_(
+          io, options_.keys, options_.event_retention,
+          [this](const google::protobuf::Any& payload) { return decode(payload); },
+          [this](const FeedEvent& e) { streams_.deliver(e); }),
+      log_(core::make_logger("gateway")) {}
 
 v1::Envelope HttpApi::envelope(const std::string& service, const std::string& method) {
   v1::Envelope e;
@@ -158,23 +193,67 @@ void HttpApi::send(v1::Envelope request, std::function<void(v1::Envelope)> then)
   pipe_.send(request, std::move(then));
 }
 
-const v1::MethodInfo* HttpApi::find_method(const std::string& service, const std::string& method) {
+void HttpApi::refresh_types(bool force) {
   const auto now = std::chrono::steady_clock::now();
-  if (types_loaded_) {
-    if (const auto* m = types_.method(service, method)) return m;
-    if (now - types_loaded_at_ < std::chrono::seconds(1)) return nullptr;  // asked just now
-  }
-  // A plugin loaded since the last look is reachable without a restart.
+  if (!force && types_loaded_ && now - types_loaded_at_ < std::chrono::seconds(1)) return;
   types_.load(descriptors_, options_.timeout);
   types_loaded_ = true;
   types_loaded_at_ = now;
+}
+
+const v1::MethodInfo* HttpApi::find_method(const std::string& service, const std::string& method) {
+  if (types_loaded_)
+    if (const auto* m = types_.method(service, method)) return m;
+  // A plugin loaded since the last look is reachable without a restart.
+  refresh_types(false);
   return types_.method(service, method);
+}
+
+EventFeed::Decoded HttpApi::decode(const google::protobuf::Any& payload) {
+  const std::string name = payload.type_url().substr(payload.type_url().rfind('/') + 1);
+  try {
+    if (!types_loaded_ || !types_.knows(name)) refresh_types(false);
+    auto message = types_.parse(payload.type_url(), payload.value());
+    if (!message) return {"null", {}};  // unknown: shown to admins only
+    return {types_.to_json(payload.type_url(), payload.value()), core::EventAudience::of(*message)};
+  } catch (const std::exception& e) {
+    log_->warn("event of type {} not decoded: {}", name, e.what());
+    return {"null", {}};
+  }
+}
+
+void HttpApi::ensure_feed() {
+  if (feed_.connected() || feed_resolving_) return;
+  if (!options_.events_endpoint.empty()) {
+    feed_.connect(options_.events_endpoint);
+    return;
+  }
+  feed_resolving_ = true;
+  auto health = envelope("coachd", "Health");
+  health.mutable_payload()->PackFrom(v1::HealthRequest());
+  send(std::move(health), [this](v1::Envelope reply) {
+    feed_resolving_ = false;
+    v1::HealthReply h;
+    if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&h)) {
+      log_->warn("event streams wait for coachd: {}", reply.status().message());
+      return;
+    }
+    const std::string& endpoint =
+        options_.keys.client_key ? h.curve_event_endpoint() : h.event_endpoint();
+    if (endpoint.empty()) {
+      log_->warn("coachd names no {}event endpoint: no event streams",
+                 options_.keys.client_key ? "CURVE " : "");
+      return;
+    }
+    feed_.connect(endpoint);
+    log_->info("events from {}", endpoint);
+  });
 }
 
 void HttpApi::handle(HttpRequest request, Respond respond) {
   const std::string path = request.target.substr(0, request.target.find('?'));
   if (path == "/healthz") {
-    respond({200, "{\"state\":\"serving\"}", "application/json", {}});
+    respond(reply_of("{\"state\":\"serving\"}"));
     return;
   }
   if (path == "/readyz") {
@@ -185,12 +264,14 @@ void HttpApi::handle(HttpRequest request, Respond respond) {
     metrics(std::move(respond));
     return;
   }
+  if (path == "/v1/events") {
+    events(request, std::move(respond));
+    return;
+  }
   if (path == "/v1/openapi.json") {
     try {
-      types_.load(descriptors_, options_.timeout);  // the plugins running now
-      types_loaded_ = true;
-      types_loaded_at_ = std::chrono::steady_clock::now();
-      respond({200, openapi_document(types_, PROJECT_VERSION), "application/json", {}});
+      refresh_types(true);  // the plugins running now
+      respond(reply_of(openapi_document(types_, PROJECT_VERSION)));
     } catch (const std::exception& e) {
       respond(error_reply(v1::STATUS_CODE_UNAVAILABLE, std::string("coachd: ") + e.what()));
     }
@@ -208,11 +289,7 @@ void HttpApi::handle(HttpRequest request, Respond respond) {
     return;
   }
   if (request.method != "POST") {
-    HttpReply r = error_reply(v1::STATUS_CODE_INVALID_ARGUMENT,
-                              "methods are called with POST, not " + request.method);
-    r.status = 405;
-    r.headers.emplace_back("Allow", "POST");
-    respond(std::move(r));
+    respond(wrong_verb("POST", "methods are called with POST, not " + request.method));
     return;
   }
   if (pipe_.in_flight() >= options_.max_in_flight) {
@@ -328,10 +405,7 @@ void HttpApi::call(const Principal& who, const std::string& service, const std::
       return;
     }
     try {
-      respond({200,
-               types_.to_json(reply.payload().type_url(), reply.payload().value()),
-               "application/json",
-               {}});
+      respond(reply_of(types_.to_json(reply.payload().type_url(), reply.payload().value())));
     } catch (const std::exception& e) {
       respond(error_reply(v1::STATUS_CODE_INTERNAL, e.what()));
     }
@@ -385,6 +459,54 @@ void HttpApi::webhook_in(const Principal& who, const HttpRequest& request, Respo
   call(who, "service_followup", "Import", event, std::move(respond));
 }
 
+void HttpApi::events(const HttpRequest& request, Respond respond) {
+  if (request.method != "GET") {
+    respond(wrong_verb("GET", "the event stream is read with GET, not " + request.method));
+    return;
+  }
+  ensure_feed();
+  // A browser's EventSource sends no headers of its own: the token may come in the query.
+  std::string authorization = request.authorization;
+  if (authorization.empty()) {
+    const auto token = query_param(request.target, "access_token");
+    if (!token.empty()) authorization = "Bearer " + token;
+  }
+  const std::string prefix = query_param(request.target, "prefix");
+  const std::string last_id = request.last_event_id.empty()
+                                  ? query_param(request.target, "last_event_id")
+                                  : request.last_event_id;
+  authenticate(
+      authorization, [this, prefix, last_id, respond](const Principal* who, HttpReply refusal) {
+        if (!who) {
+          respond(std::move(refusal));
+          return;
+        }
+        auto ask = envelope("people", "GetVisibility");
+        ask.set_tenant(who->tenant);
+        ask.set_person(who->person);
+        ask.add_roles(who->role);
+        ask.mutable_payload()->PackFrom(v1::GetVisibilityRequest());
+        const std::string tenant = who->tenant;
+        send(std::move(ask), [this, tenant, prefix, last_id, respond](v1::Envelope reply) {
+          v1::Visibility seen;
+          if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&seen)) {
+            respond(error_reply(
+                reply.status().code() == v1::STATUS_CODE_OK ? v1::STATUS_CODE_INTERNAL
+                                                            : reply.status().code(),
+                "cannot ask coachd what this token may see: " + reply.status().message()));
+            return;
+          }
+          core::Viewer viewer{
+              seen.admin(), seen.service_desk(), {seen.people().begin(), seen.people().end()}};
+          HttpReply r;
+          r.stream = [this, tenant, prefix, last_id, viewer](std::shared_ptr<EventSink> sink) {
+            streams_.open({std::move(sink), tenant, prefix, viewer}, feed_, last_id);
+          };
+          respond(std::move(r));
+        });
+      });
+}
+
 void HttpApi::metrics(Respond respond) {
   auto health = envelope("coachd", "Health");
   health.mutable_payload()->PackFrom(v1::HealthRequest());
@@ -396,11 +518,9 @@ void HttpApi::metrics(Respond respond) {
       v1::ListPluginsReply lr;
       const bool has_health = h.status().code() == v1::STATUS_CODE_OK && h.payload().UnpackTo(&hr);
       const bool has_list = l.status().code() == v1::STATUS_CODE_OK && l.payload().UnpackTo(&lr);
-      respond({200,
-               metrics_.render(has_health ? &hr : nullptr, has_list ? &lr : nullptr,
-                               pipe_.in_flight(), connections_ ? connections_() : 0),
-               "text/plain; version=0.0.4",
-               {}});
+      respond(reply_of(metrics_.render(has_health ? &hr : nullptr, has_list ? &lr : nullptr,
+                                       pipe_.in_flight(), connections_ ? connections_() : 0),
+                       200, "text/plain; version=0.0.4"));
     });
   });
 }
@@ -408,7 +528,8 @@ void HttpApi::metrics(Respond respond) {
 void HttpApi::ready(Respond respond) {
   auto request = envelope("coachd", "Health");
   request.mutable_payload()->PackFrom(v1::HealthRequest());
-  send(std::move(request), [respond](v1::Envelope reply) {
+  ensure_feed();
+  send(std::move(request), [this, respond](v1::Envelope reply) {
     v1::HealthReply h;
     if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&h)) {
       respond(error_reply(v1::STATUS_CODE_UNAVAILABLE,
@@ -416,13 +537,11 @@ void HttpApi::ready(Respond respond) {
       return;
     }
     const bool ok = h.state() == "serving" && h.plugins_failed() == 0;
-    HttpReply r{ok ? 200u : 503u,
-                "{\"coachd\":\"" + h.state() +
-                    "\",\"plugins_running\":" + std::to_string(h.plugins_running()) +
-                    ",\"plugins_failed\":" + std::to_string(h.plugins_failed()) + "}",
-                "application/json",
-                {}};
-    respond(std::move(r));
+    respond(reply_of("{\"coachd\":\"" + h.state() +
+                         "\",\"plugins_running\":" + std::to_string(h.plugins_running()) +
+                         ",\"plugins_failed\":" + std::to_string(h.plugins_failed()) +
+                         ",\"events\":\"" + (feed_.connected() ? "connected" : "waiting") + "\"}",
+                     ok ? 200u : 503u));
   });
 }
 

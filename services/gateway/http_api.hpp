@@ -6,45 +6,31 @@
 // become HTTP statuses with a JSON error body.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "bus_client.hpp"
 #include "bus_pipe.hpp"
+#include "event_feed.hpp"
+#include "event_streams.hpp"
+#include "http_types.hpp"
 #include "metrics.hpp"
 #include "remote_types.hpp"
 
 namespace coach::gateway {
 
-struct HttpRequest {
-  std::string method;  // GET, POST, ...
-  std::string target;  // path and query
-  std::string authorization;
-  std::string body;
-  std::string signature;  // X-Coach-Signature (webhooks in)
-  std::string timestamp;  // X-Coach-Timestamp (webhooks in)
-};
-
 // "sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>" under secret: how a help desk signs what it
 // sends to /v1/webhooks/service_followup.
 std::string webhook_signature(const std::string& secret, const std::string& timestamp,
                               const std::string& body);
-
-struct HttpReply {
-  unsigned status = 200;
-  std::string body;
-  std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
-};
-
-// coachd's status code as an HTTP status.
-unsigned http_status(v1::StatusCode code);
-// {"code":"PERMISSION_DENIED","status":19,"message":"..."}.
-HttpReply error_reply(v1::StatusCode code, const std::string& message);
 
 // The --webhook-secrets file: "TENANT SECRET" per line, # comments. Refused (invalid_argument,
 // with the reason) when group or others can read it, or a line is not two words.
@@ -59,11 +45,17 @@ class HttpApi {
     std::chrono::milliseconds timeout{5'000};
     // Per tenant, the secret incoming webhooks are signed with (--webhook-secrets).
     std::map<std::string, std::string> webhook_secrets;
+    core::BusClientOptions keys;           // with a CURVE key: coachd's CURVE sockets
+    std::string events_endpoint;           // empty: the one coachd's Health names
+    std::size_t event_retention = 10'000;  // events kept for streams that resume
+    std::chrono::milliseconds heartbeat{15'000};
+    std::chrono::milliseconds stream_max_age{300'000};
   };
   using Respond = std::function<void(HttpReply)>;
 
-  // pipe's replies come back on the HTTP thread, where the API runs.
-  HttpApi(BusPipe& pipe, core::BusClient& descriptors, Options options);
+  // pipe's replies come back on the HTTP thread (io's), where the API runs.
+  HttpApi(boost::asio::io_context& io, BusPipe& pipe, core::BusClient& descriptors,
+          Options options);
 
   // Answers request; respond runs once, on the HTTP thread. From the HTTP thread only.
   void handle(HttpRequest request, Respond respond);
@@ -88,6 +80,13 @@ class HttpApi {
   // applied as service_followup.Import (idempotent on its event_id).
   void webhook_in(const Principal& who, const HttpRequest& request, Respond respond);
   void metrics(Respond respond);
+  // GET /v1/events: a Server-Sent Events stream of what the token's person may see.
+  void events(const HttpRequest& request, Respond respond);
+  // Connects the event feed to coachd's event endpoint (asked of coachd's Health unless given).
+  void ensure_feed();
+  EventFeed::Decoded decode(const google::protobuf::Any& payload);
+  // Re-reads coachd's descriptors, at most once a second unless forced.
+  void refresh_types(bool force);
   const v1::MethodInfo* find_method(const std::string& service, const std::string& method);
   v1::Envelope envelope(const std::string& service, const std::string& method);
   void send(v1::Envelope request, std::function<void(v1::Envelope)> then);
@@ -101,6 +100,10 @@ class HttpApi {
   std::map<std::string, Principal, std::less<>> tokens_;  // token -> who, until it expires
   GatewayMetrics metrics_;
   std::function<std::size_t()> connections_;
+  EventStreams streams_;
+  EventFeed feed_;
+  bool feed_resolving_ = false;
+  std::shared_ptr<spdlog::logger> log_;
 };
 
 }  // namespace coach::gateway

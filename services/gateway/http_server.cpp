@@ -6,6 +6,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
+#include <deque>
+
 namespace coach::gateway {
 
 namespace beast = boost::beast;
@@ -14,6 +17,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+constexpr std::size_t kMaxStreamBacklog = 1 << 20;  // bytes a stream's client may lag behind
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -66,14 +71,92 @@ class Session : public std::enable_shared_from_this<Session> {
                    std::string(req[http::field::authorization]),
                    std::move(req.body()),
                    std::string(req["X-Coach-Signature"]),
-                   std::string(req["X-Coach-Timestamp"])};
+                   std::string(req["X-Coach-Timestamp"]),
+                   std::string(req["Last-Event-ID"])};
     stream_.expires_never();  // the API answers within its own timeout
     api_.handle(std::move(in), [self = shared_from_this()](HttpReply reply) {
       self->write(std::move(reply), self->keep_alive_);
     });
   }
 
+  // Queues text on a stream; false (and closed) when the client left or lags too far behind.
+  bool enqueue(std::string text) {
+    if (closed_) return false;
+    backlog_ += text.size();
+    if (backlog_ > kMaxStreamBacklog) {
+      close();
+      return false;
+    }
+    outbox_.push_back(std::move(text));
+    if (outbox_.size() == 1) write_next();
+    return true;
+  }
+
+  class Sink : public EventSink {
+   public:
+    explicit Sink(std::weak_ptr<Session> session) : session_(std::move(session)) {}
+    bool send(std::string text) override {
+      auto s = session_.lock();
+      return s && s->enqueue(std::move(text));
+    }
+    void close() override {
+      if (auto s = session_.lock()) s->close();
+    }
+
+   private:
+    std::weak_ptr<Session> session_;
+  };
+
+  // The response becomes a stream: its header now, then whatever the API sends through the sink
+  // until the client closes (a read that completes tells) or lags too far behind.
+  void start_stream(HttpReply reply) {
+    stream_.expires_never();
+    std::string head =
+        "HTTP/1.1 200 OK\r\nServer: coach-gateway\r\nContent-Type: text/event-stream\r\n"
+        "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n";
+    for (const auto& [name, value] : reply.headers) head += name + ": " + value + "\r\n";
+    enqueue(head + "\r\n");
+    watch_close();
+    reply.stream(std::make_shared<Sink>(weak_from_this()));
+  }
+
+  void watch_close() {
+    stream_.async_read_some(boost::asio::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) {
+                                self->close();
+                                return;
+                              }
+                              self->watch_close();
+                            });
+  }
+
+  void write_next() {
+    boost::asio::async_write(stream_, boost::asio::buffer(outbox_.front()),
+                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                               if (ec) {
+                                 self->close();
+                                 return;
+                               }
+                               self->backlog_ -= n;
+                               self->outbox_.pop_front();
+                               if (!self->outbox_.empty()) self->write_next();
+                             });
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
   void write(HttpReply reply, bool keep_alive) {
+    if (reply.stream) {
+      start_stream(std::move(reply));
+      return;
+    }
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(reply.status), version_ ? version_ : 11);
     res->set(http::field::server, "coach-gateway");
@@ -103,6 +186,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool first_ = true;
   bool keep_alive_ = false;
   unsigned version_ = 11;
+  // A stream's state.
+  std::deque<std::string> outbox_;
+  std::size_t backlog_ = 0;
+  bool closed_ = false;
+  std::array<char, 256> discard_{};
 };
 
 }  // namespace

@@ -54,6 +54,18 @@ int main(int argc, char** argv) {
                  "File of 'TENANT SECRET' lines: the secrets incoming webhooks are signed with "
                  "(readable by the gateway's user only)")
       ->check(CLI::ExistingFile);
+  int heartbeat_ms = 15000, stream_max_age_s = 300;
+  app.add_option("--events-endpoint", api.events_endpoint,
+                 "coachd's event endpoint (default: the one coachd's Health names)");
+  app.add_option("--event-retention", api.event_retention,
+                 "Events kept for event streams that resume (Last-Event-ID)")
+      ->capture_default_str();
+  app.add_option("--heartbeat", heartbeat_ms, "Milliseconds between an event stream's keep-alives")
+      ->capture_default_str();
+  app.add_option("--stream-max-age", stream_max_age_s,
+                 "Seconds an event stream stays open before the browser reconnects (and who may "
+                 "see what is asked again)")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -78,12 +90,15 @@ int main(int argc, char** argv) {
     api.timeout = std::chrono::milliseconds(timeout_ms);
     api.token_cache = std::chrono::milliseconds(token_cache_ms);
     limits.request_timeout = std::chrono::milliseconds(request_timeout_ms);
+    api.heartbeat = std::chrono::milliseconds(heartbeat_ms);
+    api.stream_max_age = std::chrono::seconds(stream_max_age_s);
     core::BusClientOptions own = keys;
     own.tenant = api.tenant;
     core::BusClient descriptors(endpoint, own);
     boost::asio::io_context io(1);
     gateway::BusPipe pipe(io, endpoint, keys, api.timeout);
-    gateway::HttpApi http_api(pipe, descriptors, api);
+    api.keys = keys;
+    gateway::HttpApi http_api(io, pipe, descriptors, api);
     gateway::HttpServer server(io, host, port, limits, http_api);
     http_api.count_connections_with([&server] { return server.connections(); });
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);

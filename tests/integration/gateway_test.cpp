@@ -337,5 +337,124 @@ TEST_F(GatewayTest, APluginEnabledLaterIsReachableWithoutAGatewayRestart) {
   EXPECT_EQ(r.status, 200u) << r.body;
 }
 
+// Waits until the gateway's event feed is subscribed at coachd.
+void wait_for_event_feed(int port) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (http_call(port, "GET", "/readyz").body.find("\"events\":\"connected\"") ==
+         std::string::npos) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the event feed did not connect";
+    std::this_thread::sleep_for(20ms);
+  }
+  std::this_thread::sleep_for(200ms);  // the subscription reaches coachd's publisher
+}
+
+TEST_F(GatewayTest, EventStreamsShowEachPersonWhatTheyMaySee) {
+  start();
+  const auto port = gateway_->port();
+  wait_for_event_feed(port);
+  std::map<std::string, std::unique_ptr<testing::SseClient>> streams;
+  std::map<std::string, std::string> tokens{{"ana", ana_}, {"ben", ben_}};
+  for (const auto& [person, role] :
+       std::vector<std::pair<std::string, std::string>>{{"cora", "coach"},
+                                                        {"max", "manager"},
+                                                        {"zoe", "service_agent"},
+                                                        {"ada", "tenant_admin"}})
+    tokens[person] = token_for(d_, person, role);
+  for (const auto& [person, token] : tokens) {
+    streams[person] = std::make_unique<testing::SseClient>(port, "/v1/events", token);
+    ASSERT_EQ(streams[person]->status(), 200u) << person << ": " << streams[person]->head();
+    EXPECT_NE(streams[person]->head().find("text/event-stream"), std::string::npos);
+  }
+  // A browser's EventSource sends no header: the token may come in the query; a prefix narrows.
+  testing::SseClient desk(port,
+                          "/v1/events?prefix=service_followup.&access_token=" + tokens["zoe"]);
+  ASSERT_EQ(desk.status(), 200u);
+
+  // ana's pulse is about ana; a case of her account is the service desk's and hers.
+  ASSERT_EQ(
+      post("/v1/motivation_keys/RecordPulse", kSamples.at("motivation_keys.RecordPulse"), ana_)
+          .status,
+      200u);
+  const auto admin = tokens["ada"];
+  ASSERT_EQ(post("/v1/service_followup/OpenCase",
+                 R"({"case_id":"s1","account_id":"acme","salesperson_id":"ana"})", admin)
+                .status,
+            200u);
+  ASSERT_EQ(post("/v1/service_followup/SolveCase",
+                 R"({"case_id":"s1","agent_id":"zoe",)" + kRoot + "}", admin)
+                .status,
+            200u);
+  auto closed = post("/v1/service_followup/CloseCase", R"({"case_id":"s1","actor":"zoe"})", admin);
+  ASSERT_EQ(closed.status, 200u) << closed.body;
+  // Last, ben's own pulse: whoever gets it has been sent everything before it they may see.
+  auto bens = kSamples.at("motivation_keys.RecordPulse");
+  bens.replace(bens.find("\"ana\""), 5, "\"ben\"");
+  ASSERT_EQ(post("/v1/motivation_keys/RecordPulse", bens, ben_).status, 200u);
+
+  const std::string ana_pulse = R"("topic":"motivation_keys.pulse_recorded")";
+  auto sees = [&](const std::string& person, const std::string& what) {
+    return streams[person]->has(what);
+  };
+  for (const auto& who : {"ben", "cora", "ada"})
+    ASSERT_TRUE(streams[who]->wait_for(R"("person_id":"ben")")) << who;
+  ASSERT_TRUE(streams["ana"]->wait_for("service_followup.case_closed"));
+  ASSERT_TRUE(streams["zoe"]->wait_for("service_followup.case_closed"));
+  EXPECT_TRUE(sees("ana", R"("person_id":"ana")"));
+  EXPECT_TRUE(sees("cora", R"("person_id":"ana")"));  // her coach
+  EXPECT_TRUE(sees("ada", R"("person_id":"ana")"));   // the tenant's admin
+  EXPECT_FALSE(sees("ben", R"("person_id":"ana")"));  // a colleague
+  EXPECT_FALSE(sees("ben", "case_closed"));
+  EXPECT_FALSE(sees("zoe", ana_pulse));  // the service desk sees cases, not pulses
+  EXPECT_FALSE(sees("ana", R"("person_id":"ben")"));
+  // max manages ana and ben but reads pulses only as team aggregates: no pulse event for him.
+  ASSERT_TRUE(streams["max"]->status() == 200u);
+  EXPECT_FALSE(streams["max"]->wait_for("pulse_recorded", 300ms));
+  EXPECT_TRUE(desk.wait_for("service_followup.case_closed"));
+  for (const auto& e : desk.events())
+    EXPECT_NE(e.data.find(R"("topic":"service_followup.)"), std::string::npos) << e.data;
+
+  // Unauthenticated: 401 and no stream.
+  testing::SseClient anonymous(port, "/v1/events");
+  EXPECT_EQ(anonymous.status(), 401u);
+}
+
+TEST_F(GatewayTest, AReconnectingStreamGetsWhatItMissedFromItsLastId) {
+  start();
+  const auto port = gateway_->port();
+  wait_for_event_feed(port);
+  auto pulse = [&] {
+    ASSERT_EQ(
+        post("/v1/motivation_keys/RecordPulse", kSamples.at("motivation_keys.RecordPulse"), ana_)
+            .status,
+        200u);
+  };
+  std::string last_id;
+  {
+    testing::SseClient first(port, "/v1/events?prefix=motivation_keys.", ana_);
+    ASSERT_EQ(first.status(), 200u);
+    pulse();
+    auto e = first.wait_for("pulse_recorded");
+    ASSERT_TRUE(e);
+    last_id = e->id;
+  }  // the page goes away; meanwhile two more pulses
+  pulse();
+  pulse();
+  testing::SseClient again(port, "/v1/events?prefix=motivation_keys.", ana_, last_id);
+  ASSERT_EQ(again.status(), 200u);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (again.events().size() < 2 && std::chrono::steady_clock::now() < deadline)
+    again.wait_for("never", 50ms);
+  ASSERT_EQ(again.events().size(), 2u);
+  EXPECT_NE(again.events()[0].id, last_id);
+  EXPECT_LT(std::stoull(last_id.substr(last_id.find('-') + 1)),
+            std::stoull(again.events()[0].id.substr(again.events()[0].id.find('-') + 1)));
+  // An id this gateway cannot replay from (another run, or too old) says so first.
+  testing::SseClient stale(port, "/v1/events", ana_, "1-1");
+  ASSERT_EQ(stale.status(), 200u);
+  auto gap = stale.wait_for("no longer retained");
+  ASSERT_TRUE(gap);
+  EXPECT_EQ(gap->event, "gap");
+}
+
 }  // namespace
 }  // namespace coach

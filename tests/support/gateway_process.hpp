@@ -8,7 +8,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +60,105 @@ inline HttpResult http_call(int port, const std::string& method, const std::stri
     out.headers[std::string(field.name_string())] = std::string(field.value());
   return out;
 }
+
+// One event of a Server-Sent Events stream.
+struct SseEvent {
+  std::string id;
+  std::string event;  // empty for a plain message
+  std::string data;
+};
+
+// A client of GET /v1/events on a plain socket: sends the request, then parses what arrives.
+class SseClient {
+ public:
+  SseClient(int port, const std::string& target, const std::string& token = {},
+            const std::string& last_event_id = {}) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+      throw std::runtime_error("cannot connect to the gateway");
+    timeval tv{0, 50'000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string req =
+        "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n";
+    if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
+    if (!last_event_id.empty()) req += "Last-Event-ID: " + last_event_id + "\r\n";
+    req += "\r\n";
+    (void)::send(fd_, req.data(), req.size(), MSG_NOSIGNAL);
+  }
+  ~SseClient() { close(); }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  // Reads until the header arrived; the HTTP status (0 when the connection closed first).
+  unsigned status(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (status_ == 0 && !closed_ && std::chrono::steady_clock::now() < deadline) read_some();
+    return status_;
+  }
+  // Reads until an event whose data contains needle arrived; that event, or nullopt.
+  std::optional<SseEvent> wait_for(const std::string& needle,
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      for (const auto& e : events_)
+        if (e.data.find(needle) != std::string::npos) return e;
+      if (closed_ || std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+      read_some();
+    }
+  }
+  bool has(const std::string& needle) const {
+    for (const auto& e : events_)
+      if (e.data.find(needle) != std::string::npos) return true;
+    return false;
+  }
+  const std::vector<SseEvent>& events() const { return events_; }
+  const std::string& head() const { return head_; }
+  bool closed() const { return closed_; }
+
+ private:
+  void read_some() {
+    char buf[8192];
+    const auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n == 0) closed_ = true;
+    if (n <= 0) return;
+    buffer_.append(buf, static_cast<std::size_t>(n));
+    if (status_ == 0) {
+      const auto end = buffer_.find("\r\n\r\n");
+      if (end == std::string::npos) return;
+      head_ = buffer_.substr(0, end);
+      status_ = static_cast<unsigned>(std::stoi(head_.substr(9, 3)));
+      buffer_.erase(0, end + 4);
+    }
+    for (auto end = buffer_.find("\n\n"); end != std::string::npos; end = buffer_.find("\n\n")) {
+      const std::string block = buffer_.substr(0, end);
+      buffer_.erase(0, end + 2);
+      SseEvent e;
+      std::size_t start = 0;
+      while (start < block.size()) {
+        auto nl = block.find('\n', start);
+        if (nl == std::string::npos) nl = block.size();
+        const auto line = block.substr(start, nl - start);
+        start = nl + 1;
+        if (line.starts_with("id: ")) e.id = line.substr(4);
+        if (line.starts_with("event: ")) e.event = line.substr(7);
+        if (line.starts_with("data: ")) e.data = line.substr(6);
+      }
+      if (!e.data.empty()) events_.push_back(std::move(e));
+    }
+  }
+
+  int fd_ = -1;
+  std::string buffer_, head_;
+  unsigned status_ = 0;
+  bool closed_ = false;
+  std::vector<SseEvent> events_;
+};
 
 class GatewayProcess {
  public:
