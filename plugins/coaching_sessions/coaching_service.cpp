@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "coaching_service.hpp"
 
+#include "event_json.hpp"
+
 #include <fmt/format.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
@@ -38,26 +40,15 @@ std::chrono::system_clock::time_point at(std::int64_t ms) {
   return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
 }
 
-// Another plugin's event payload as a Struct, whatever its type: read through the generated pool
-// (the type is linked in the process when its plugin is loaded), so this plugin compiles none of
-// their .proto files and runs without them.
+// Another plugin's event payload as a Struct, whatever its type (common/event_json.hpp).
 google::protobuf::Struct payload_of(const google::protobuf::Any& any) {
   google::protobuf::Struct out;
   if (any.Is<google::protobuf::Struct>()) {
     any.UnpackTo(&out);
     return out;
   }
-  static const std::unique_ptr<google::protobuf::util::TypeResolver> resolver(
-      google::protobuf::util::NewTypeResolverForDescriptorPool(
-          "type.googleapis.com", google::protobuf::DescriptorPool::generated_pool()));
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  if (!google::protobuf::util::BinaryToJsonString(resolver.get(), any.type_url(), any.value(),
-                                                  &json, options)
-           .ok())
-    return out;
-  (void)google::protobuf::util::JsonStringToMessage(json, &out);
+  const std::string json = common::event_json(any);
+  if (!json.empty()) (void)google::protobuf::util::JsonStringToMessage(json, &out);
   return out;
 }
 

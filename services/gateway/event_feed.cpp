@@ -6,8 +6,8 @@
 
 #include <chrono>
 
+#include "coach/json_text.hpp"
 #include "coach/v1/envelope.pb.h"
-#include "json_text.hpp"
 
 namespace coach::gateway {
 

@@ -2,8 +2,6 @@
 #include "http_api.hpp"
 
 #include <google/protobuf/util/json_util.h>
-#include <openssl/crypto.h>
-#include <openssl/hmac.h>
 
 #include <sys/stat.h>
 
@@ -11,12 +9,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "coach/json_text.hpp"
+#include "coach/signature.hpp"
 #include "coach/v1/admin.pb.h"
 #include "coach/v1/people.pb.h"
 #include "coach/v1/tokens.pb.h"
 #include "envelope.hpp"
 #include "helpdesk_mapping.hpp"
-#include "json_text.hpp"
 #include "logging.hpp"
 #include "openapi.hpp"
 #include "token_service.hpp"
@@ -57,22 +56,6 @@ unsigned http_status(v1::StatusCode code) {
     default:
       return 500;
   }
-}
-
-std::string webhook_signature(const std::string& secret, const std::string& timestamp,
-                              const std::string& body) {
-  const std::string signed_text = timestamp + "." + body;
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(signed_text.data()), signed_text.size(), mac, &size);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "sha256=";
-  for (unsigned int i = 0; i < size; ++i) {
-    out += kHex[mac[i] >> 4];
-    out += kHex[mac[i] & 15];
-  }
-  return out;
 }
 
 std::map<std::string, std::string> read_webhook_secrets(const std::string& path) {
@@ -305,7 +288,7 @@ void HttpApi::handle(HttpRequest request, Respond respond) {
     metrics_.record(service, method, reply.status, std::chrono::steady_clock::now() - t0);
     respond(std::move(reply));
   };
-  const bool webhook = service == "webhooks";
+  const bool webhook = service == "inbound";                // a tool's signed webhook, not a method
   const std::string authorization = request.authorization;  // request moves into the callback
   authenticate(authorization, [this, service, method, webhook, request = std::move(request),
                                respond](const Principal* who, HttpReply refusal) mutable {
@@ -414,9 +397,9 @@ void HttpApi::call(const Principal& who, const std::string& service, const std::
 
 void HttpApi::webhook_in(const Principal& who, const HttpRequest& request, Respond respond) {
   const std::string path = request.target.substr(0, request.target.find('?'));
-  if (path != "/v1/webhooks/service_followup") {
+  if (path != "/v1/inbound/service_followup") {
     respond(error_reply(v1::STATUS_CODE_NOT_FOUND,
-                        "no webhook " + path + " (there is /v1/webhooks/service_followup)"));
+                        "no webhook " + path + " (there is /v1/inbound/service_followup)"));
     return;
   }
   auto secret = options_.webhook_secrets.find(who.tenant);
@@ -433,15 +416,14 @@ void HttpApi::webhook_in(const Principal& who, const HttpRequest& request, Respo
     at = 0;
   }
   const long long now = static_cast<long long>(std::time(nullptr));
-  const std::string expected = webhook_signature(secret->second, request.timestamp, request.body);
+  const std::string expected = hmac_signature(secret->second, request.timestamp, request.body);
   if (at == 0 || std::llabs(now - at) > 300) {
     respond(error_reply(v1::STATUS_CODE_UNAUTHENTICATED,
                         "X-Coach-Timestamp must be the sending time in Unix seconds, within 5 "
                         "minutes"));
     return;
   }
-  if (request.signature.size() != expected.size() ||
-      CRYPTO_memcmp(request.signature.data(), expected.data(), expected.size()) != 0) {
+  if (!signature_matches(expected, request.signature)) {
     respond(error_reply(v1::STATUS_CODE_UNAUTHENTICATED,
                         "X-Coach-Signature does not match the body (HMAC-SHA256 of "
                         "\"<timestamp>.<body>\" under the tenant's webhook secret)"));

@@ -27,11 +27,6 @@
 
 namespace coach::gateway {
 
-// "sha256=" + hex HMAC-SHA256 of "<timestamp>.<body>" under secret: how a help desk signs what it
-// sends to /v1/webhooks/service_followup.
-std::string webhook_signature(const std::string& secret, const std::string& timestamp,
-                              const std::string& body);
-
 // The --webhook-secrets file: "TENANT SECRET" per line, # comments. Refused (invalid_argument,
 // with the reason) when group or others can read it, or a line is not two words.
 std::map<std::string, std::string> read_webhook_secrets(const std::string& path);

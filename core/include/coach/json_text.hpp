@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// text as a JSON string literal, quotes included.
+// text as a JSON string literal, quotes included (for JSON put together by hand around JSON
+// that protobuf printed).
 #pragma once
 
 #include <cstdio>
 #include <string>
 #include <string_view>
 
-namespace coach::gateway {
+namespace coach {
 
 inline std::string json_text(std::string_view text) {
   std::string out = "\"";
@@ -34,4 +35,4 @@ inline std::string json_text(std::string_view text) {
   return out + "\"";
 }
 
-}  // namespace coach::gateway
+}  // namespace coach
