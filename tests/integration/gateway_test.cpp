@@ -13,6 +13,7 @@
 #include <future>
 
 #include "gateway_process.hpp"
+#include "http_receiver.hpp"
 #include "visibility_samples.hpp"
 
 namespace coach {
@@ -248,7 +249,7 @@ TEST_F(GatewayTest, ASignedHelpDeskEventBecomesACaseOnceAndABadSignatureIsRefuse
       R"({"event_id":"zd-1","kind":"opened","case_id":"t-100","at_ms":)" +
       std::to_string(now * 1000) +
       R"(,"account_id":"acme","salesperson_id":"ana","subject":"printer jams"})";
-  const std::string url = "/v1/webhooks/service_followup";
+  const std::string url = "/v1/inbound/service_followup";
   auto first =
       http_call(gateway_->port(), "POST", url, body, helpdesk, signed_headers(secret, body, now));
   EXPECT_EQ(first.status, 200u) << first.body;
@@ -286,7 +287,7 @@ TEST_F(GatewayTest, ASignedHelpDeskEventBecomesACaseOnceAndABadSignatureIsRefuse
 TEST_F(GatewayTest, ZendeskTriggerPayloadsAreMappedToCaseEvents) {
   const std::string secret = kWebhookSecret;
   const std::string helpdesk = start_with_webhooks();
-  const std::string url = "/v1/webhooks/service_followup?format=zendesk";
+  const std::string url = "/v1/inbound/service_followup?format=zendesk";
   const long long now = static_cast<long long>(std::time(nullptr));
   auto send = [&](const std::string& body) {
     return http_call(gateway_->port(), "POST", url, body, helpdesk,
@@ -454,6 +455,28 @@ TEST_F(GatewayTest, AReconnectingStreamGetsWhatItMissedFromItsLastId) {
   auto gap = stale.wait_for("no longer retained");
   ASSERT_TRUE(gap);
   EXPECT_EQ(gap->event, "gap");
+}
+
+TEST_F(GatewayTest, AnAdminRegistersAWebhookOverHttpAndItsUrlHearsTheEvents) {
+  start();
+  testing::HttpReceiver crm;
+  const auto admin = token_for(d_, "ada", "tenant_admin");
+  // Not the salesperson's to register.
+  EXPECT_EQ(post("/v1/webhooks/Subscribe", R"({"url":")" + crm.url() + R"("})", ana_).status, 403u);
+  auto sub =
+      post("/v1/webhooks/Subscribe",
+           R"({"url":")" + crm.url() + R"(","topic_prefix":"motivation_keys.pulse"})", admin);
+  ASSERT_EQ(sub.status, 200u) << sub.body;
+  EXPECT_NE(sub.body.find("\"secret\":\""), std::string::npos);
+  ASSERT_EQ(
+      post("/v1/motivation_keys/RecordPulse", kSamples.at("motivation_keys.RecordPulse"), ana_)
+          .status,
+      200u);
+  ASSERT_TRUE(crm.wait_for(1, 10s)) << d_.log();
+  const auto got = crm.received()[0];
+  EXPECT_EQ(got.headers.at("x-coach-event"), "motivation_keys.pulse_recorded");
+  EXPECT_NE(got.body.find(R"("person_id":"ana")"), std::string::npos) << got.body;
+  EXPECT_EQ(got.headers.at("x-coach-signature").substr(0, 7), "sha256=");
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 
 inline const std::string kPlugins =
     "  behavior_styles: {}\n  motivation_keys: {}\n  service_followup: {}\n"
-    "  coaching_sessions: {}\n";
+    "  coaching_sessions: {}\n  webhooks: {}\n";
 
 // The table's people: ana is the salesperson the records are about.
 inline const char* const kPeopleCsv =
@@ -113,6 +113,10 @@ inline const std::map<std::string, std::string> kSamples{
     {"people.ListPeople", R"({"team":"east"})"},
     {"people.RemovePerson", R"({"id":"nobody"})"},
     {"people.GetVisibility", "{}"},
+    {"webhooks.Subscribe", R"({"url":"http://127.0.0.1:9/hook","topic_prefix":"none."})"},
+    {"webhooks.ListSubscriptions", "{}"},
+    {"webhooks.Unsubscribe", R"({"subscription_id":"wh-none"})"},
+    {"webhooks.ListDeliveries", R"({"subscription_id":"wh-none"})"},
 };
 
 struct Row {
