@@ -14,7 +14,7 @@ build_pkgs=(
   libgtest-dev libgmock-dev
   procps python3 python3-zmq
   clang libclang-rt-14-dev
-  libssl-dev
+  libssl-dev openssl ca-certificates
 )
 
 missing=()

@@ -1006,6 +1006,8 @@ void Daemon::serve_admin(ClientRequest& request, const v1::Envelope& envelope) {
     h.set_event_endpoint(config_.bus.event_endpoint);
     h.set_curve_request_endpoint(config_.security.curve_request_endpoint);
     h.set_curve_event_endpoint(config_.security.curve_event_endpoint);
+    if (store_) store_->commit_latency().to_proto(*h.mutable_store_commit());
+    if (scheduler_) scheduler_->lag().to_proto(*h.mutable_scheduler_lag());
     reply = make_reply(request.message_id, h);
   } else if (request.method == "ListPlugins") {
     v1::ListPluginsReply list;

@@ -281,6 +281,8 @@ std::int64_t Scheduler::dispatch(zmq::socket_t& socket) {
 }
 
 void Scheduler::deliver(zmq::socket_t& socket, const ScheduleEntry& e) {
+  lag_.record(
+      std::chrono::milliseconds(std::max<std::int64_t>(0, options_.clock->now_ms() - e.due_ms)));
   v1::Envelope env;
   env.set_kind(v1::Envelope::KIND_EVENT);
   env.set_message_id(fmt::format("schedule-{}", e.id));

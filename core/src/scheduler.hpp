@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "clock.hpp"
+#include "latency_histogram.hpp"
 #include "store/store_service.hpp"
 #include "store/store_tables.hpp"
 
@@ -51,6 +52,8 @@ class Scheduler {
   void wake() noexcept;
 
   const std::string& node_id() const { return options_.config.node_id; }
+  // How late entries were handed to their plugin after they came due.
+  const LatencyHistogram& lag() const { return lag_; }
 
  private:
   struct InFlight {
@@ -87,6 +90,7 @@ class Scheduler {
   std::map<std::string, std::uint32_t> in_flight_per_plugin_;
   std::string last_error_;
   std::int64_t last_prune_ms_ = 0;
+  LatencyHistogram lag_;
 };
 
 }  // namespace coach::core

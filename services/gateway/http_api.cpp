@@ -58,14 +58,18 @@ unsigned http_status(v1::StatusCode code) {
   }
 }
 
-std::map<std::string, std::string> read_webhook_secrets(const std::string& path) {
+void require_private_file(const std::string& option, const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw std::invalid_argument("--webhook-secrets: no " + path);
+  if (::stat(path.c_str(), &st) != 0) throw std::invalid_argument(option + ": no " + path);
   if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-    throw std::invalid_argument("--webhook-secrets: " + path +
+    throw std::invalid_argument(option + ": " + path +
                                 " can be read by others; make it readable by its owner only "
                                 "(chmod 600)");
   }
+}
+
+std::map<std::string, std::string> read_webhook_secrets(const std::string& path) {
+  require_private_file("--webhook-secrets", path);
   std::ifstream in(path);
   std::map<std::string, std::string> out;
   std::string line;
@@ -500,9 +504,16 @@ void HttpApi::metrics(Respond respond) {
       v1::ListPluginsReply lr;
       const bool has_health = h.status().code() == v1::STATUS_CODE_OK && h.payload().UnpackTo(&hr);
       const bool has_list = l.status().code() == v1::STATUS_CODE_OK && l.payload().UnpackTo(&lr);
-      respond(reply_of(metrics_.render(has_health ? &hr : nullptr, has_list ? &lr : nullptr,
-                                       pipe_.in_flight(), connections_ ? connections_() : 0),
-                       200, "text/plain; version=0.0.4"));
+      GatewayMetrics::Gauges gauges;
+      gauges.in_flight = pipe_.in_flight();
+      gauges.connections = connections_ ? connections_() : 0;
+      gauges.streams = streams_.open_streams();
+      gauges.events_received = feed_.received();
+      gauges.events_streamed = streams_.counters().sent;
+      gauges.streams_cut = streams_.counters().cut;
+      respond(
+          reply_of(metrics_.render(has_health ? &hr : nullptr, has_list ? &lr : nullptr, gauges),
+                   200, "text/plain; version=0.0.4"));
     });
   });
 }

@@ -27,6 +27,9 @@
 
 namespace coach::gateway {
 
+// Refuses (invalid_argument naming option) a secret file that group or others can read.
+void require_private_file(const std::string& option, const std::string& path);
+
 // The --webhook-secrets file: "TENANT SECRET" per line, # comments. Refused (invalid_argument,
 // with the reason) when group or others can read it, or a line is not two words.
 std::map<std::string, std::string> read_webhook_secrets(const std::string& path);

@@ -2,12 +2,16 @@
 #include "http_server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <array>
 #include <deque>
+#include <optional>
+#include <type_traits>
 
 namespace coach::gateway {
 
@@ -20,25 +24,61 @@ namespace {
 
 constexpr std::size_t kMaxStreamBacklog = 1 << 20;  // bytes a stream's client may lag behind
 
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// One connection, plain or TLS (Stream), read one request at a time.
+template <typename Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  using std::enable_shared_from_this<Session>::shared_from_this;
+  using std::enable_shared_from_this<Session>::weak_from_this;
+
  public:
-  Session(tcp::socket socket, const ServerLimits& limits, HttpApi& api,
+  Session(tcp::socket socket, asio::ssl::context* tls, const ServerLimits& limits, HttpApi& api,
           std::shared_ptr<std::size_t> open)
-      : stream_(std::move(socket)), limits_(limits), api_(api), open_(std::move(open)) {
+      : stream_(make_stream(std::move(socket), tls)),
+        limits_(limits),
+        api_(api),
+        open_(std::move(open)) {
     ++*open_;
   }
   ~Session() { --*open_; }
 
-  void start() { read(); }
+  void start() {
+    if constexpr (kTls) {
+      lowest().expires_after(limits_.request_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = shared_from_this()](beast::error_code ec) {
+                                if (ec) {
+                                  self->close();  // not TLS, or a certificate the client refused
+                                  return;
+                                }
+                                self->read();
+                              });
+    } else {
+      read();
+    }
+  }
 
  private:
+  static Stream make_stream(tcp::socket socket, asio::ssl::context* tls) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *tls);
+    } else {
+      (void)tls;
+      return Stream(std::move(socket));
+    }
+  }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   void read() {
     parser_.emplace();
     parser_->body_limit(limits_.max_body);
     parser_->header_limit(16 * 1024);
     // A new connection's first request must arrive whole within request_timeout (a client that
     // trickles bytes is cut off); a later one within idle_timeout.
-    stream_.expires_after(first_ ? limits_.request_timeout : limits_.idle_timeout);
+    lowest().expires_after(first_ ? limits_.request_timeout : limits_.idle_timeout);
     first_ = false;
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
@@ -59,8 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
         write(error_reply(v1::STATUS_CODE_INVALID_ARGUMENT, "bad HTTP: " + ec.message()), false);
         return;
       }
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      close();
       return;
     }
     auto req = parser_->release();
@@ -73,7 +112,7 @@ class Session : public std::enable_shared_from_this<Session> {
                    std::string(req["X-Coach-Signature"]),
                    std::string(req["X-Coach-Timestamp"]),
                    std::string(req["Last-Event-ID"])};
-    stream_.expires_never();  // the API answers within its own timeout
+    lowest().expires_never();  // the API answers within its own timeout
     api_.handle(std::move(in), [self = shared_from_this()](HttpReply reply) {
       self->write(std::move(reply), self->keep_alive_);
     });
@@ -110,7 +149,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // The response becomes a stream: its header now, then whatever the API sends through the sink
   // until the client closes (a read that completes tells) or lags too far behind.
   void start_stream(HttpReply reply) {
-    stream_.expires_never();
+    lowest().expires_never();
     std::string head =
         "HTTP/1.1 200 OK\r\nServer: coach-gateway\r\nContent-Type: text/event-stream\r\n"
         "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n";
@@ -148,8 +187,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (closed_) return;
     closed_ = true;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().socket().close(ignored);
   }
 
   void write(HttpReply reply, bool keep_alive) {
@@ -165,19 +204,18 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->body() = std::move(reply.body);
     res->prepare_payload();
-    stream_.expires_after(limits_.request_timeout);
+    lowest().expires_after(limits_.request_timeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
                         if (ec || !res->keep_alive()) {
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+                          self->close();
                           return;
                         }
                         self->read();
                       });
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const ServerLimits& limits_;
@@ -197,7 +235,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Impl(asio::io_context& context, ServerLimits l, HttpApi& a)
-      : io(context), acceptor(context), limits(l), api(a), open(std::make_shared<std::size_t>(0)) {}
+      : io(context), acceptor(context), limits(l), api(a), open(std::make_shared<std::size_t>(0)) {
+    if (!limits.tls_cert.empty()) {
+      tls.emplace(asio::ssl::context::tls_server);
+      tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+      tls->use_certificate_chain_file(limits.tls_cert);
+      tls->use_private_key_file(limits.tls_key, asio::ssl::context::pem);
+    }
+  }
 
   void accept() {
     acceptor.async_accept(io, [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
@@ -208,7 +255,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           s.close(ignored);  // bounded: past the limit a connection is closed at once
         } else {
           s.set_option(tcp::no_delay(true));
-          std::make_shared<Session>(std::move(s), self->limits, self->api, self->open)->start();
+          if (self->tls)
+            std::make_shared<Session<TlsStream>>(std::move(s), &*self->tls, self->limits, self->api,
+                                                 self->open)
+                ->start();
+          else
+            std::make_shared<Session<PlainStream>>(std::move(s), nullptr, self->limits, self->api,
+                                                   self->open)
+                ->start();
         }
       }
       self->accept();
@@ -220,6 +274,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   ServerLimits limits;
   HttpApi& api;
   std::shared_ptr<std::size_t> open;
+  std::optional<asio::ssl::context> tls;
 };
 
 HttpServer::HttpServer(asio::io_context& io, const std::string& host, unsigned short port,

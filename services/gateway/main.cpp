@@ -66,6 +66,12 @@ int main(int argc, char** argv) {
                  "Seconds an event stream stays open before the browser reconnects (and who may "
                  "see what is asked again)")
       ->capture_default_str();
+  app.add_option("--tls-cert", limits.tls_cert,
+                 "PEM certificate chain: serve HTTPS (with --tls-key) instead of HTTP")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", limits.tls_key,
+                 "PEM private key of --tls-cert (readable by the gateway's user only)")
+      ->check(CLI::ExistingFile);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -85,6 +91,9 @@ int main(int argc, char** argv) {
       keys.client_key = core::read_key_file(key_file, true);
       keys.server_public_key = core::read_key_file(server_key_file, false).public_key;
     }
+    if (limits.tls_cert.empty() != limits.tls_key.empty())
+      throw std::invalid_argument("--tls-cert and --tls-key go together");
+    if (!limits.tls_key.empty()) gateway::require_private_file("--tls-key", limits.tls_key);
     if (!webhook_secrets.empty())
       api.webhook_secrets = gateway::read_webhook_secrets(webhook_secrets);
     api.timeout = std::chrono::milliseconds(timeout_ms);
@@ -106,7 +115,8 @@ int main(int argc, char** argv) {
       logger->info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
       io.stop();
     });
-    logger->info("serving http://{}:{} for coachd at {}{}", host, server.port(), endpoint,
+    logger->info("serving {}://{}:{} for coachd at {}{}",
+                 limits.tls_cert.empty() ? "http" : "https", host, server.port(), endpoint,
                  keys.client_key ? " (CURVE, gateway key)" : "");
     io.run();
     logger->info("stopped");

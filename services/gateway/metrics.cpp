@@ -24,21 +24,28 @@ std::string label(const std::string& v) {
 void GatewayMetrics::record(const std::string& service, const std::string& method, unsigned status,
                             std::chrono::steady_clock::duration took) {
   ++requests_[{service, method, status}];
-  auto& h = latency_[{service, method}];
-  const double s = std::chrono::duration<double>(took).count();
-  for (std::size_t i = 0; i < kBuckets.size(); ++i)
-    if (s <= kBuckets[i]) ++h.buckets[i];
-  ++h.count;
-  h.sum += s;
+  latency_[{service, method}].record(took);
 }
 
 std::string GatewayMetrics::render(const v1::HealthReply* health,
-                                   const v1::ListPluginsReply* plugins, std::size_t in_flight,
-                                   std::size_t connections) const {
+                                   const v1::ListPluginsReply* plugins,
+                                   const Gauges& gauges) const {
   std::string out;
   auto line = [&out]<typename... Args>(fmt::format_string<Args...> format, Args&&... args) {
     out += fmt::format(format, std::forward<Args>(args)...);
     out += '\n';
+  };
+  // One histogram's series; labels is "" or "name=\"value\",...".
+  auto histogram = [&line](const std::string& name, const std::string& labels,
+                           const v1::Histogram& h) {
+    const std::string sep = labels.empty() ? "" : ",";
+    for (int i = 0; i < h.upper_bounds_size(); ++i)
+      line("{}_bucket{{{}{}le=\"{}\"}} {}", name, labels, sep, h.upper_bounds(i),
+           h.cumulative_counts(i));
+    line("{}_bucket{{{}{}le=\"+Inf\"}} {}", name, labels, sep, h.count());
+    const std::string braced = labels.empty() ? "" : "{" + labels + "}";
+    line("{}_sum{} {}", name, braced, h.sum_seconds());
+    line("{}_count{} {}", name, braced, h.count());
   };
   line("# HELP coach_gateway_requests_total HTTP requests to coachd methods, by HTTP status.");
   line("# TYPE coach_gateway_requests_total counter");
@@ -50,21 +57,30 @@ std::string GatewayMetrics::render(const v1::HealthReply* health,
   line("# HELP coach_gateway_request_seconds Time from a request read to its answer.");
   line("# TYPE coach_gateway_request_seconds histogram");
   for (const auto& [key, h] : latency_) {
-    const auto labels =
-        fmt::format("service=\"{}\",method=\"{}\"", label(key.first), label(key.second));
-    for (std::size_t i = 0; i < kBuckets.size(); ++i)
-      line("coach_gateway_request_seconds_bucket{{{},le=\"{}\"}} {}", labels, kBuckets[i],
-           h.buckets[i]);
-    line("coach_gateway_request_seconds_bucket{{{},le=\"+Inf\"}} {}", labels, h.count);
-    line("coach_gateway_request_seconds_sum{{{}}} {}", labels, h.sum);
-    line("coach_gateway_request_seconds_count{{{}}} {}", labels, h.count);
+    v1::Histogram proto;
+    h.to_proto(proto);
+    histogram("coach_gateway_request_seconds",
+              fmt::format("service=\"{}\",method=\"{}\"", label(key.first), label(key.second)),
+              proto);
   }
   line("# HELP coach_gateway_in_flight Requests sent to coachd and not yet answered.");
   line("# TYPE coach_gateway_in_flight gauge");
-  line("coach_gateway_in_flight {}", in_flight);
+  line("coach_gateway_in_flight {}", gauges.in_flight);
   line("# HELP coach_gateway_connections Open HTTP connections.");
   line("# TYPE coach_gateway_connections gauge");
-  line("coach_gateway_connections {}", connections);
+  line("coach_gateway_connections {}", gauges.connections);
+  line("# HELP coach_gateway_event_streams Open event streams (GET /v1/events).");
+  line("# TYPE coach_gateway_event_streams gauge");
+  line("coach_gateway_event_streams {}", gauges.streams);
+  line("# HELP coach_gateway_events_received_total Events the gateway received from coachd.");
+  line("# TYPE coach_gateway_events_received_total counter");
+  line("coach_gateway_events_received_total {}", gauges.events_received);
+  line("# HELP coach_gateway_events_streamed_total Events written to event streams.");
+  line("# TYPE coach_gateway_events_streamed_total counter");
+  line("coach_gateway_events_streamed_total {}", gauges.events_streamed);
+  line("# HELP coach_gateway_streams_cut_total Streams closed because their client lagged.");
+  line("# TYPE coach_gateway_streams_cut_total counter");
+  line("coach_gateway_streams_cut_total {}", gauges.streams_cut);
   line("# HELP coachd_up Whether coachd answered the gateway's health check.");
   line("# TYPE coachd_up gauge");
   line("coachd_up {}", health ? 1 : 0);
@@ -89,6 +105,12 @@ std::string GatewayMetrics::render(const v1::HealthReply* health,
     line("coachd_events_dropped_total{{to=\"external\"}} {}", health->events_dropped_external());
     line("# TYPE coachd_replies_undeliverable_total counter");
     line("coachd_replies_undeliverable_total {}", health->replies_undeliverable());
+    line("# HELP coachd_store_commit_seconds How long the store's group commits took.");
+    line("# TYPE coachd_store_commit_seconds histogram");
+    histogram("coachd_store_commit_seconds", "", health->store_commit());
+    line("# HELP coachd_scheduler_lag_seconds How late due entries reached their plugin.");
+    line("# TYPE coachd_scheduler_lag_seconds histogram");
+    histogram("coachd_scheduler_lag_seconds", "", health->scheduler_lag());
   }
   if (plugins) {
     line("# HELP coachd_plugin_up 1 for each plugin's current state.");

@@ -4,7 +4,6 @@
 // states as its Health and ListPlugins give them. Used on the HTTP thread only.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -12,6 +11,7 @@
 #include <tuple>
 
 #include "coach/v1/admin.pb.h"
+#include "latency_histogram.hpp"
 
 namespace coach::gateway {
 
@@ -19,20 +19,22 @@ class GatewayMetrics {
  public:
   void record(const std::string& service, const std::string& method, unsigned status,
               std::chrono::steady_clock::duration took);
+  // The gateway's own gauges and counters besides its requests.
+  struct Gauges {
+    std::size_t in_flight = 0;    // requests sent to coachd, not yet answered
+    std::size_t connections = 0;  // open HTTP connections
+    std::size_t streams = 0;      // open event streams
+    std::uint64_t events_received = 0;
+    std::uint64_t events_streamed = 0;
+    std::uint64_t streams_cut = 0;
+  };
   // The exposition text; health and plugins are coachd's, or null when it did not answer.
   std::string render(const v1::HealthReply* health, const v1::ListPluginsReply* plugins,
-                     std::size_t in_flight, std::size_t connections) const;
+                     const Gauges& gauges) const;
 
  private:
-  static constexpr std::array<double, 12> kBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                   0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
-  struct Histogram {
-    std::array<std::uint64_t, kBuckets.size()> buckets{};
-    std::uint64_t count = 0;
-    double sum = 0;
-  };
   std::map<std::tuple<std::string, std::string, unsigned>, std::uint64_t> requests_;
-  std::map<std::pair<std::string, std::string>, Histogram> latency_;
+  std::map<std::pair<std::string, std::string>, core::LatencyHistogram> latency_;
 };
 
 }  // namespace coach::gateway

@@ -196,8 +196,15 @@ TEST_F(GatewayTest, MetricsCountRequestsByMethodAndStatusAndShowCoachd) {
         "status=\"403\"} 1\n",
         "coach_gateway_request_seconds_count{service=\"echo\",method=\"Echo\"} 2\n",
         "coachd_up 1\n", "coachd_plugin_up{plugin=\"echo\",state=\"running\"} 1\n",
-        "coachd_errors_total{code=\"PERMISSION_DENIED\"} 1\n"})
+        "coachd_errors_total{code=\"PERMISSION_DENIED\"} 1\n",
+        "# TYPE coachd_store_commit_seconds histogram\n",
+        "# TYPE coachd_scheduler_lag_seconds histogram\n",
+        "coachd_scheduler_lag_seconds_bucket{le=\"0.0005\"} ", "coach_gateway_event_streams 0\n"})
     EXPECT_NE(m.body.find(expected), std::string::npos) << expected << "\n" << m.body;
+  // The people import and the tokens were committed: the store's commits were timed.
+  const auto commits = m.body.find("coachd_store_commit_seconds_count ");
+  ASSERT_NE(commits, std::string::npos);
+  EXPECT_GT(std::stoull(m.body.substr(commits + 34)), 0u) << m.body.substr(commits, 60);
   // Every sample line is "name{labels} value" or "name value" (the exposition format).
   std::istringstream lines(m.body);
   for (std::string line; std::getline(lines, line);) {
@@ -477,6 +484,35 @@ TEST_F(GatewayTest, AnAdminRegistersAWebhookOverHttpAndItsUrlHearsTheEvents) {
   EXPECT_EQ(got.headers.at("x-coach-event"), "motivation_keys.pulse_recorded");
   EXPECT_NE(got.body.find(R"("person_id":"ana")"), std::string::npos) << got.body;
   EXPECT_EQ(got.headers.at("x-coach-signature").substr(0, 7), "sha256=");
+}
+
+TEST(GatewayTls, WithACertificateAndKeyItServesHttpsOnly) {
+  DaemonProcess d(kPlugins, "", "info");
+  d.start();
+  const auto cert = d.dir().file("gateway.crt"), key = d.dir().file("gateway.key");
+  auto made = testing::run_command(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
+       cert, "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"},
+      d.dir().file("openssl.out"));
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  ::chmod(key.c_str(), 0644);
+  // A private key others can read is refused, with the remedy.
+  auto loose = testing::run_command(
+      {"/usr/bin/timeout", "10", COACH_GATEWAY_BIN, "--tls-cert", cert, "--tls-key", key},
+      d.dir().file("loose.out"));
+  EXPECT_EQ(loose.exit_code, 2) << loose.output;
+  EXPECT_NE(loose.output.find("chmod 600"), std::string::npos) << loose.output;
+  ::chmod(key.c_str(), 0600);
+  GatewayProcess gateway(d, {"--tls-cert", cert, "--tls-key", key});
+  gateway.expect_tls(cert);
+  gateway.start();
+  auto ready = testing::https_get(gateway.port(), "/readyz", cert);
+  EXPECT_EQ(ready.status, 200u) << ready.body;
+  EXPECT_NE(ready.body.find("\"coachd\":\"serving\""), std::string::npos) << ready.body;
+  // Plain HTTP gets no answer, and the gateway serves on.
+  EXPECT_EQ(http_call(gateway.port(), "GET", "/healthz").status, 0u);
+  EXPECT_EQ(testing::https_get(gateway.port(), "/healthz", cert).status, 200u);
+  EXPECT_TRUE(gateway.alive());
 }
 
 }  // namespace

@@ -5,8 +5,10 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -160,6 +162,40 @@ class SseClient {
   std::vector<SseEvent> events_;
 };
 
+// GET target over HTTPS, trusting only ca_file, checking the name "localhost".
+inline HttpResult https_get(int port, const std::string& target, const std::string& ca_file) {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  namespace ssl = boost::asio::ssl;
+  boost::asio::io_context io;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.load_verify_file(ca_file);
+  ctx.set_verify_mode(ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> stream(io, ctx);
+  stream.set_verify_callback(ssl::host_name_verification("localhost"));
+  SSL_set_tlsext_host_name(stream.native_handle(), "localhost");
+  HttpResult out;
+  beast::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(10));
+  beast::get_lowest_layer(stream).connect(
+      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                     static_cast<unsigned short>(port)),
+      ec);
+  if (ec) return out;
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) return out;
+  http::request<http::string_body> req(http::verb::get, target, 11);
+  req.set(http::field::host, "localhost");
+  http::write(stream, req, ec);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res, ec);
+  if (ec) return out;
+  out.status = res.result_int();
+  out.body = res.body();
+  return out;
+}
+
 class GatewayProcess {
  public:
   GatewayProcess(const DaemonProcess& daemon, std::vector<std::string> extra = {})
@@ -190,7 +226,9 @@ class GatewayProcess {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline) {
       try {
-        if (http_call(port_, "GET", "/healthz").status == 200) return;
+        const auto status = ca_file_.empty() ? http_call(port_, "GET", "/healthz").status
+                                             : https_get(port_, "/healthz", ca_file_).status;
+        if (status == 200) return;
       } catch (const std::exception&) {
         // not listening yet
       }
@@ -198,6 +236,8 @@ class GatewayProcess {
     }
     throw std::runtime_error("coach-gateway did not start: " + read_file(log_));
   }
+  // Served over HTTPS with a certificate ca_file vouches for: start() checks it so.
+  void expect_tls(std::string ca_file) { ca_file_ = std::move(ca_file); }
   bool alive() const { return pid_ > 0 && ::kill(pid_, 0) == 0; }
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
@@ -207,6 +247,7 @@ class GatewayProcess {
   int port_;
   std::vector<std::string> args_;
   std::string log_;
+  std::string ca_file_;
   pid_t pid_ = -1;
 };
 

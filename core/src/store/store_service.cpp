@@ -157,7 +157,9 @@ void StoreService::writer_loop() {
         queue_.pop_front();
       }
     }
+    const auto started = std::chrono::steady_clock::now();
     run_group(group);
+    commit_latency_.record(std::chrono::steady_clock::now() - started);
     {
       std::lock_guard lock(mutex_);
       ++counters_.commits;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "latency_histogram.hpp"
 #include "sql_connection.hpp"
 
 namespace spdlog {
@@ -121,6 +122,8 @@ class StoreService {
   const StorageBackend& backend() const { return *backend_; }
   std::string describe() const { return backend_->describe(); }
   StoreCounters counters() const;
+  // How long each group commit took, until durable.
+  const LatencyHistogram& commit_latency() const { return commit_latency_; }
   // The schema version after migrations.
   int schema_version() const { return schema_version_; }
 
@@ -184,6 +187,7 @@ class StoreService {
   std::deque<Job*> queue_;
   bool stopping_ = false;
   StoreCounters counters_;
+  LatencyHistogram commit_latency_;
   std::size_t expected_next_ = 0;  // writes likely in the next group (see writer_loop)
 
   // Writer thread only.
