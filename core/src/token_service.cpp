@@ -29,6 +29,28 @@ std::string hex(const unsigned char* data, std::size_t size) {
 }
 
 std::string token_key(std::string_view hash) { return "token/" + std::string(hash); }
+std::string login_key(std::string_view hash) { return "login/" + std::string(hash); }
+
+// "<prefix>.<tenant>.<64 hex>" with 32 random bytes.
+std::string new_secret(std::string_view prefix, std::string_view tenant) {
+  unsigned char secret[32];
+  if (RAND_bytes(secret, sizeof secret) != 1)
+    throw Error(v1::STATUS_CODE_INTERNAL, "no random bytes");
+  return std::string(prefix) + "." + std::string(tenant) + "." + hex(secret, sizeof secret);
+}
+
+// The tenant a "<prefix>.<tenant>.<64 hex>" secret names, or "" when it is not one.
+std::string secret_tenant(std::string_view prefix, std::string_view secret) {
+  if (!secret.starts_with(prefix) || secret.size() <= prefix.size() || secret[prefix.size()] != '.')
+    return {};
+  secret.remove_prefix(prefix.size() + 1);
+  const auto dot = secret.find('.');
+  if (dot == std::string_view::npos || secret.size() - dot - 1 != 64) return {};
+  const auto tenant = secret.substr(0, dot);
+  return is_plugin_name(tenant) ? std::string(tenant) : std::string();
+}
+
+constexpr std::int64_t kMinuteMs = 60'000;
 
 }  // namespace
 
@@ -40,14 +62,8 @@ std::string sha256_hex(std::string_view text) {
   return hex(digest, size);
 }
 
-std::string token_tenant(std::string_view token) {
-  if (!token.starts_with("ct.")) return {};
-  token.remove_prefix(3);
-  const auto dot = token.find('.');
-  if (dot == std::string_view::npos || token.size() - dot - 1 != 64) return {};
-  const auto tenant = token.substr(0, dot);
-  return is_plugin_name(tenant) ? std::string(tenant) : std::string();
-}
+std::string token_tenant(std::string_view token) { return secret_tenant("ct", token); }
+std::string login_code_tenant(std::string_view code) { return secret_tenant("cl", code); }
 
 TokenService::TokenService(zmq::context_t& zmq, std::string backend_endpoint, StoreService& store,
                            const PeopleDirectories& people, const Clock& clock)
@@ -59,6 +75,22 @@ TokenService::TokenService(zmq::context_t& zmq, std::string backend_endpoint, St
                [this](const v1::Envelope& request, const RequestTail& principal) {
                  return handle(request, principal);
                }) {}
+
+v1::CreatedToken TokenService::make_token(v1::TokenInfo info) {
+  v1::CreatedToken out;
+  out.set_token(new_secret("ct", tenant_));
+  const std::string hash = sha256_hex(out.token());
+  info.set_id(hash.substr(0, 12));
+  info.set_tenant(tenant_);
+  info.set_created_ms(clock_.now_ms());
+  WriteBatch batch;
+  batch.put(token_key(hash), info);
+  // A session's record goes a day after it ends; a named token stays until revoked and kept.
+  if (info.expires_ms() != 0) batch.expiring_at(info.expires_ms() + 24 * 60 * kMinuteMs);
+  store_->commit(batch);
+  *out.mutable_info() = std::move(info);
+  return out;
+}
 
 v1::Envelope TokenService::handle(const v1::Envelope& request, const RequestTail& principal) {
   tenant_.assign(principal.tenant);
@@ -79,21 +111,11 @@ v1::Envelope TokenService::handle(const v1::Envelope& request, const RequestTail
                                          (p->roles.any() ? role_names(p->roles) : "no role") +
                                          ", not '" + req.role() + "'");
     }
-    unsigned char secret[32];
-    if (RAND_bytes(secret, sizeof secret) != 1)
-      throw Error(v1::STATUS_CODE_INTERNAL, "no random bytes");
-    v1::CreatedToken out;
-    out.set_token("ct." + tenant_ + "." + hex(secret, sizeof secret));
-    const std::string hash = sha256_hex(out.token());
-    auto* info = out.mutable_info();
-    info->set_id(hash.substr(0, 12));
-    info->set_tenant(tenant_);
-    info->set_person(req.person());
-    info->set_role(req.role());
-    info->set_description(req.description());
-    info->set_created_ms(clock_.now_ms());
-    store_->put(token_key(hash), *info);
-    return make_reply(request.message_id(), out);
+    v1::TokenInfo info;
+    info.set_person(req.person());
+    info.set_role(req.role());
+    info.set_description(req.description());
+    return make_reply(request.message_id(), make_token(std::move(info)));
   } else if (method == "ListTokens") {
     access.require(access.admin(), "the tokens");
     v1::TokenList list;
@@ -124,6 +146,73 @@ v1::Envelope TokenService::handle(const v1::Envelope& request, const RequestTail
     auto info = store_->get<v1::TokenInfo>(token_key(sha256_hex(req.token())));
     if (!info || info->revoked_ms() != 0)
       throw Error(v1::STATUS_CODE_NOT_FOUND, info ? "token revoked" : "no such token");
+    if (info->expires_ms() != 0 && info->expires_ms() <= clock_.now_ms())
+      throw Error(v1::STATUS_CODE_NOT_FOUND, "token expired");
+    return make_reply(request.message_id(), *info);
+  } else if (method == "CreateLoginLink") {
+    access.require(access.admin(), "making sign-in links");
+    v1::CreateLoginLinkRequest req;
+    request.payload().UnpackTo(&req);
+    require_id("person", req.person());
+    if (!directory->find(req.person()))
+      throw invalid_argument("person", "no person '" + req.person() + "' in the directory");
+    const std::uint32_t minutes = req.valid_minutes() == 0 ? 15 : req.valid_minutes();
+    if (minutes > 7 * 24 * 60) throw invalid_argument("valid_minutes", "at most a week (10080)");
+    v1::LoginLink out;
+    out.set_code(new_secret("cl", tenant_));
+    out.set_person(req.person());
+    out.set_expires_ms(clock_.now_ms() + minutes * kMinuteMs);
+    v1::LoginCode stored;
+    stored.set_person(req.person());
+    stored.set_expires_ms(out.expires_ms());
+    // Kept a day past its expiry, so a late click is told it expired rather than unknown.
+    store_->commit(WriteBatch()
+                       .put(login_key(sha256_hex(out.code())), stored)
+                       .expiring_at(out.expires_ms() + 24 * 60 * kMinuteMs));
+    return make_reply(request.message_id(), out);
+  } else if (method == "RedeemLoginLink") {
+    access.require(access.has(Role::kGateway) || access.has(Role::kOperator), "sign-in links");
+    v1::RedeemLoginLinkRequest req;
+    request.payload().UnpackTo(&req);
+    if (login_code_tenant(req.code()) != tenant_)
+      throw Error(v1::STATUS_CODE_NOT_FOUND, "no such sign-in link in tenant " + tenant_);
+    const std::uint32_t hours = req.session_hours() == 0 ? 8 : req.session_hours();
+    if (hours > 30 * 24) throw invalid_argument("session_hours", "at most 30 days (720)");
+    const std::string key = login_key(sha256_hex(req.code()));
+    std::int64_t version = 0;
+    auto code = store_->get<v1::LoginCode>(key, &version);
+    if (!code) throw Error(v1::STATUS_CODE_NOT_FOUND, "no such sign-in link");
+    if (code->used_ms() != 0)
+      throw Error(v1::STATUS_CODE_FAILED_PRECONDITION, "this sign-in link was used already");
+    if (code->expires_ms() <= clock_.now_ms())
+      throw Error(v1::STATUS_CODE_FAILED_PRECONDITION, "this sign-in link has expired");
+    if (!directory->find(code->person()))
+      throw Error(v1::STATUS_CODE_NOT_FOUND, "'" + code->person() + "' left the directory");
+    code->set_used_ms(clock_.now_ms());
+    // Once: of two clicks at the same moment, one finds the version moved.
+    if (!store_->commit(WriteBatch()
+                            .put(key, *code, version)
+                            .expiring_at(code->expires_ms() + 24 * 60 * kMinuteMs)))
+      throw Error(v1::STATUS_CODE_FAILED_PRECONDITION, "this sign-in link was used already");
+    v1::TokenInfo info;
+    info.set_person(code->person());
+    info.set_session(true);
+    info.set_description("web session");
+    info.set_expires_ms(clock_.now_ms() + static_cast<std::int64_t>(hours) * 60 * kMinuteMs);
+    return make_reply(request.message_id(), make_token(std::move(info)));
+  } else if (method == "EndSession") {
+    access.require(access.has(Role::kGateway) || access.has(Role::kOperator), "ending sessions");
+    v1::ResolveTokenRequest req;
+    request.payload().UnpackTo(&req);
+    const std::string key = token_key(sha256_hex(req.token()));
+    auto info =
+        token_tenant(req.token()) == tenant_ ? store_->get<v1::TokenInfo>(key) : std::nullopt;
+    if (!info || !info->session()) throw Error(v1::STATUS_CODE_NOT_FOUND, "no such session");
+    if (info->revoked_ms() == 0) info->set_revoked_ms(clock_.now_ms());
+    store_->commit(
+        WriteBatch()
+            .put(key, *info)
+            .expiring_at(std::max(info->expires_ms(), clock_.now_ms()) + 24 * 60 * kMinuteMs));
     return make_reply(request.message_id(), *info);
   } else {
     throw Error(v1::STATUS_CODE_UNKNOWN_METHOD, "tokens has no method '" + method + "'");

@@ -6,6 +6,7 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 #include <google/protobuf/util/type_resolver.h>
 #include <google/protobuf/util/type_resolver_util.h>
 #include <CLI/CLI.hpp>
@@ -691,6 +692,17 @@ int main(int argc, char** argv) {
       ->required();
   token_create->add_option("--description", *token_request.mutable_description(), "What it is for");
   auto* token_list = token_cmd->add_subcommand("list", "The tenant's tokens (JSON lines)");
+  auto* login_link = app.add_subcommand(
+      "login-link", "A one-time sign-in link to the web app for a person (no password to manage)");
+  v1::CreateLoginLinkRequest login_request;
+  std::string login_base = "http://127.0.0.1:8080";
+  login_link->add_option("--person", *login_request.mutable_person(), "Who signs in")->required();
+  std::uint32_t login_minutes = 15;
+  login_link
+      ->add_option("--minutes", login_minutes, "How long the link may be used (at most 10080)")
+      ->capture_default_str();
+  login_link->add_option("--base-url", login_base, "Where coach-gateway serves the web app")
+      ->capture_default_str();
   auto* token_revoke = token_cmd->add_subcommand("revoke", "Revoke a token by its id");
   std::string token_id;
   token_revoke->add_option("id", token_id, "The 12-character id token list shows")->required();
@@ -799,6 +811,16 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "coachctl: token %s for %s as %s in tenant %s; shown this once\n",
                    made.info().id().c_str(), made.info().person().c_str(),
                    made.info().role().c_str(), made.info().tenant().c_str());
+    } else if (login_link->parsed()) {
+      login_request.set_valid_minutes(login_minutes);
+      const auto link =
+          call_typed<v1::LoginLink>(client, timeout, "tokens", "CreateLoginLink", login_request);
+      while (!login_base.empty() && login_base.back() == '/') login_base.pop_back();
+      std::printf("%s/login?code=%s\n", login_base.c_str(), link.code().c_str());
+      std::fprintf(stderr, "coachctl: sign-in link for %s, once, until %s\n", link.person().c_str(),
+                   google::protobuf::util::TimeUtil::ToString(
+                       google::protobuf::util::TimeUtil::MillisecondsToTimestamp(link.expires_ms()))
+                       .c_str());
     } else if (token_list->parsed()) {
       const auto list = call_typed<v1::TokenList>(client, timeout, "tokens", "ListTokens",
                                                   v1::ListTokensRequest());

@@ -143,6 +143,28 @@ std::string query_param(const std::string& target, std::string_view name) {
 
 namespace {
 
+constexpr std::string_view kSessionCookie = "coach_session";
+
+// The value of the cookie called name in a Cookie header, or "".
+std::string cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    const auto semi = header.find(';');
+    auto pair = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name)
+      return std::string(pair.substr(eq + 1));
+  }
+  return {};
+}
+
+// A session's CSRF token: derived from its secret, so only a page that was told it (by
+// GET /v1/session, which the browser's same-origin rule keeps from other sites) can send it.
+std::string csrf_token_of(const std::string& session_token) {
+  return core::sha256_hex("csrf:" + session_token).substr(0, 32);
+}
+
 // 405 naming the verb the route takes.
 HttpReply wrong_verb(const std::string& allowed, const std::string& message) {
   HttpReply r = error_reply(v1::STATUS_CODE_INVALID_ARGUMENT, message);
@@ -163,7 +185,9 @@ HttpApi::HttpApi(boost::asio::io_context& io, BusPipe& pipe, core::BusClient& de
           io, options_.keys, options_.event_retention,
           [this](const google::protobuf::Any& payload) { return decode(payload); },
           [this](const FeedEvent& e) { streams_.deliver(e); }),
-      log_(core::make_logger("gateway")) {}
+      log_(core::make_logger("gateway")) {
+  if (!options_.web_root.empty()) web_.emplace(options_.web_root);
+}
 
 v1::Envelope HttpApi::envelope(const std::string& service, const std::string& method) {
   v1::Envelope e;
@@ -173,6 +197,15 @@ v1::Envelope HttpApi::envelope(const std::string& service, const std::string& me
   e.set_method(method);
   e.set_tenant(options_.tenant);
   core::stamp_now(e);
+  return e;
+}
+
+v1::Envelope HttpApi::envelope_as(const Principal& who, const std::string& service,
+                                  const std::string& method) {
+  auto e = envelope(service, method);
+  e.set_tenant(who.tenant);
+  e.set_person(who.person);
+  if (!who.role.empty()) e.add_roles(who.role);  // a session acts with all its person's roles
   return e;
 }
 
@@ -255,6 +288,27 @@ void HttpApi::handle(HttpRequest request, Respond respond) {
     events(request, std::move(respond));
     return;
   }
+  if (path == "/login") {
+    login(request, std::move(respond));
+    return;
+  }
+  if (path == "/v1/session") {
+    session(request, std::move(respond));
+    return;
+  }
+  if (path == "/v1/session/logout") {
+    if (request.method != "POST") {
+      respond(wrong_verb("POST", "sign out with POST"));
+      return;
+    }
+    logout(request, std::move(respond));
+    return;
+  }
+  if (web_ && request.method == "GET" && !path.starts_with("/v1/")) {
+    auto file = web_->get(path, request.accept_encoding);
+    respond(file ? std::move(*file) : error_reply(v1::STATUS_CODE_NOT_FOUND, "no file " + path));
+    return;
+  }
   if (path == "/v1/openapi.json") {
     try {
       refresh_types(true);  // the plugins running now
@@ -292,10 +346,16 @@ void HttpApi::handle(HttpRequest request, Respond respond) {
     metrics_.record(service, method, reply.status, std::chrono::steady_clock::now() - t0);
     respond(std::move(reply));
   };
-  const bool webhook = service == "inbound";                // a tool's signed webhook, not a method
-  const std::string authorization = request.authorization;  // request moves into the callback
-  authenticate(authorization, [this, service, method, webhook, request = std::move(request),
-                               respond](const Principal* who, HttpReply refusal) mutable {
+  const bool webhook = service == "inbound";  // a tool's signed webhook, not a method
+  // The credentials apart: request (and its body) moves into the callback.
+  HttpRequest credentials;
+  credentials.method = request.method;
+  credentials.target = request.target;
+  credentials.authorization = request.authorization;
+  credentials.cookie = request.cookie;
+  credentials.csrf_token = request.csrf_token;
+  authenticate(credentials, [this, service, method, webhook, request = std::move(request), respond](
+                                const Principal* who, HttpReply refusal) mutable {
     if (!who) {
       respond(std::move(refusal));
     } else if (webhook) {
@@ -306,17 +366,36 @@ void HttpApi::handle(HttpRequest request, Respond respond) {
   });
 }
 
-void HttpApi::authenticate(const std::string& authorization,
+void HttpApi::authenticate(const HttpRequest& request,
                            std::function<void(const Principal*, HttpReply)> then) {
   constexpr std::string_view kBearer = "Bearer ";
-  if (!authorization.starts_with(kBearer)) {
+  std::string token;
+  bool from_cookie = false;
+  if (request.authorization.starts_with(kBearer)) {
+    token = request.authorization.substr(kBearer.size());
+  } else if (auto session = cookie_value(request.cookie, kSessionCookie); !session.empty()) {
+    token = std::move(session);
+    from_cookie = true;
+  } else if (request.method == "GET") {
+    // A browser's EventSource sends no headers of its own.
+    token = query_param(request.target, "access_token");
+  }
+  if (token.empty()) {
     HttpReply r = error_reply(v1::STATUS_CODE_UNAUTHENTICATED,
-                              "send Authorization: Bearer <token> (coachctl token create)");
+                              "send Authorization: Bearer <token> (coachctl token create), or "
+                              "sign in with a link (coachctl login-link)");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     then(nullptr, std::move(r));
     return;
   }
-  const std::string token = authorization.substr(kBearer.size());
+  // A session's cookie rides along on any request the browser makes to this origin: what
+  // changes something must also show the session's CSRF token, which only its pages can read.
+  if (from_cookie && request.method != "GET" &&
+      !signature_matches(csrf_token_of(token), request.csrf_token)) {
+    then(nullptr, error_reply(v1::STATUS_CODE_PERMISSION_DENIED,
+                              "missing or wrong X-CSRF-Token for this session; reload the page"));
+    return;
+  }
   const auto now = std::chrono::steady_clock::now();
   if (auto it = tokens_.find(token); it != tokens_.end()) {
     if (it->second.expires > now) {
@@ -335,12 +414,12 @@ void HttpApi::authenticate(const std::string& authorization,
     refuse("the bearer token is not a coachd token");
     return;
   }
-  auto request = envelope("tokens", "ResolveToken");
-  request.set_tenant(tenant);
+  auto resolve_request = envelope("tokens", "ResolveToken");
+  resolve_request.set_tenant(tenant);
   v1::ResolveTokenRequest resolve;
   resolve.set_token(token);
-  request.mutable_payload()->PackFrom(resolve);
-  send(std::move(request), [this, token, then, refuse](v1::Envelope reply) {
+  resolve_request.mutable_payload()->PackFrom(resolve);
+  send(std::move(resolve_request), [this, token, then, refuse](v1::Envelope reply) {
     v1::TokenInfo info;
     if (reply.status().code() == v1::STATUS_CODE_NOT_FOUND) {
       refuse("unknown or revoked token");
@@ -374,10 +453,7 @@ void HttpApi::call(const Principal& who, const std::string& service, const std::
                         "no method '" + method + "' of service '" + service + "'"));
     return;
   }
-  auto request = envelope(service, method);
-  request.set_tenant(who.tenant);
-  request.set_person(who.person);
-  request.add_roles(who.role);
+  auto request = envelope_as(who, service, method);
   request.mutable_payload()->set_type_url(core::url_of(info->request_type()));
   try {
     request.mutable_payload()->set_value(
@@ -451,46 +527,142 @@ void HttpApi::events(const HttpRequest& request, Respond respond) {
     return;
   }
   ensure_feed();
-  // A browser's EventSource sends no headers of its own: the token may come in the query.
-  std::string authorization = request.authorization;
-  if (authorization.empty()) {
-    const auto token = query_param(request.target, "access_token");
-    if (!token.empty()) authorization = "Bearer " + token;
-  }
   const std::string prefix = query_param(request.target, "prefix");
   const std::string last_id = request.last_event_id.empty()
                                   ? query_param(request.target, "last_event_id")
                                   : request.last_event_id;
-  authenticate(
-      authorization, [this, prefix, last_id, respond](const Principal* who, HttpReply refusal) {
-        if (!who) {
-          respond(std::move(refusal));
-          return;
-        }
-        auto ask = envelope("people", "GetVisibility");
-        ask.set_tenant(who->tenant);
-        ask.set_person(who->person);
-        ask.add_roles(who->role);
-        ask.mutable_payload()->PackFrom(v1::GetVisibilityRequest());
-        const std::string tenant = who->tenant;
-        send(std::move(ask), [this, tenant, prefix, last_id, respond](v1::Envelope reply) {
-          v1::Visibility seen;
-          if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&seen)) {
-            respond(error_reply(
-                reply.status().code() == v1::STATUS_CODE_OK ? v1::STATUS_CODE_INTERNAL
-                                                            : reply.status().code(),
-                "cannot ask coachd what this token may see: " + reply.status().message()));
-            return;
-          }
-          core::Viewer viewer{
-              seen.admin(), seen.service_desk(), {seen.people().begin(), seen.people().end()}};
-          HttpReply r;
-          r.stream = [this, tenant, prefix, last_id, viewer](std::shared_ptr<EventSink> sink) {
-            streams_.open({std::move(sink), tenant, prefix, viewer}, feed_, last_id);
-          };
-          respond(std::move(r));
-        });
-      });
+  visibility(request, respond,
+             [this, prefix, last_id, respond](const std::string& tenant, v1::Visibility seen) {
+               core::Viewer viewer{
+                   seen.admin(), seen.service_desk(), {seen.people().begin(), seen.people().end()}};
+               HttpReply r;
+               r.stream = [this, tenant, prefix, last_id, viewer](std::shared_ptr<EventSink> sink) {
+                 streams_.open({std::move(sink), tenant, prefix, viewer}, feed_, last_id);
+               };
+               respond(std::move(r));
+             });
+}
+
+void HttpApi::visibility(const HttpRequest& request, Respond respond,
+                         std::function<void(const std::string& tenant, v1::Visibility)> then) {
+  authenticate(request, [this, respond, then](const Principal* who, HttpReply refusal) {
+    if (!who) {
+      respond(std::move(refusal));
+      return;
+    }
+    auto ask = envelope_as(*who, "people", "GetVisibility");
+    ask.mutable_payload()->PackFrom(v1::GetVisibilityRequest());
+    send(std::move(ask), [tenant = who->tenant, respond, then](v1::Envelope reply) {
+      v1::Visibility seen;
+      if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&seen)) {
+        respond(
+            error_reply(reply.status().code() == v1::STATUS_CODE_OK ? v1::STATUS_CODE_INTERNAL
+                                                                    : reply.status().code(),
+                        "cannot ask coachd what this caller may see: " + reply.status().message()));
+        return;
+      }
+      then(tenant, std::move(seen));
+    });
+  });
+}
+
+// A small page for a sign-in link that did not work: what happened and what to do.
+static HttpReply login_page(unsigned status, const std::string& message) {
+  std::string escaped;
+  for (char c : message) {
+    if (c == '<')
+      escaped += "&lt;";
+    else if (c == '&')
+      escaped += "&amp;";
+    else
+      escaped += c;
+  }
+  HttpReply r = reply_of(
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+      "content=\"width=device-width\"><title>Sign-in link</title></head><body><main><h1>This "
+      "sign-in link did not work</h1><p>" +
+          escaped +
+          "</p><p>Ask your coachd admin for a new link (<code>coachctl login-link --person "
+          "YOU</code>).</p></main></body></html>",
+      status, "text/html; charset=utf-8");
+  WebFiles::add_page_headers(r);
+  return r;
+}
+
+void HttpApi::login(const HttpRequest& request, Respond respond) {
+  const std::string code = query_param(request.target, "code");
+  const std::string tenant = core::login_code_tenant(code);
+  if (tenant.empty()) {
+    respond(login_page(400, "The link is incomplete: it has no sign-in code."));
+    return;
+  }
+  auto redeem = envelope("tokens", "RedeemLoginLink");
+  redeem.set_tenant(tenant);
+  v1::RedeemLoginLinkRequest req;
+  req.set_code(code);
+  req.set_session_hours(options_.session_hours);
+  redeem.mutable_payload()->PackFrom(req);
+  send(std::move(redeem), [this, respond](v1::Envelope reply) {
+    v1::CreatedToken made;
+    if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&made)) {
+      respond(login_page(reply.status().code() == v1::STATUS_CODE_UNAVAILABLE ? 503 : 401,
+                         reply.status().message() + "."));
+      return;
+    }
+    HttpReply r = reply_of("", 303, "text/plain");
+    r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=" + made.token() +
+                                             "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
+                                             std::to_string(options_.session_hours * 3600) +
+                                             (options_.secure_cookies ? "; Secure" : ""));
+    r.headers.emplace_back("Location", "/");
+    WebFiles::add_page_headers(r);
+    respond(std::move(r));
+  });
+}
+
+void HttpApi::session(const HttpRequest& request, Respond respond) {
+  const std::string token = cookie_value(request.cookie, kSessionCookie);
+  visibility(request, respond, [token, respond](const std::string& tenant, v1::Visibility seen) {
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    options.always_print_primitive_fields = true;
+    (void)google::protobuf::util::MessageToJsonString(seen, &json, options);
+    json.pop_back();  // the closing brace: the session's own fields follow
+    json += ",\"tenant\":" + json_text(tenant) +
+            ",\"csrf_token\":" + json_text(token.empty() ? "" : csrf_token_of(token)) + "}";
+    HttpReply r = reply_of(std::move(json));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    respond(std::move(r));
+  });
+}
+
+void HttpApi::logout(const HttpRequest& request, Respond respond) {
+  const std::string token = cookie_value(request.cookie, kSessionCookie);
+  authenticate(request, [this, token, respond](const Principal* who, HttpReply refusal) {
+    if (!who || token.empty()) {
+      respond(who ? error_reply(v1::STATUS_CODE_INVALID_ARGUMENT, "no session to end")
+                  : std::move(refusal));
+      return;
+    }
+    tokens_.erase(token);
+    auto end = envelope("tokens", "EndSession");
+    end.set_tenant(who->tenant);
+    v1::ResolveTokenRequest req;
+    req.set_token(token);
+    end.mutable_payload()->PackFrom(req);
+    send(std::move(end), [this, respond](v1::Envelope reply) {
+      if (reply.status().code() != v1::STATUS_CODE_OK) {
+        respond(error_reply(reply.status().code(), reply.status().message()));
+        return;
+      }
+      HttpReply r = reply_of("{\"signed_out\":true}");
+      r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) +
+                                               "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0" +
+                                               (options_.secure_cookies ? "; Secure" : ""));
+      respond(std::move(r));
+    });
+  });
 }
 
 void HttpApi::metrics(Respond respond) {

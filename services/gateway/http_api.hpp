@@ -13,17 +13,20 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "bus_client.hpp"
 #include "bus_pipe.hpp"
+#include "coach/v1/people.pb.h"
 #include "event_feed.hpp"
 #include "event_streams.hpp"
 #include "http_types.hpp"
 #include "metrics.hpp"
 #include "remote_types.hpp"
+#include "web_files.hpp"
 
 namespace coach::gateway {
 
@@ -48,6 +51,9 @@ class HttpApi {
     std::size_t event_retention = 10'000;  // events kept for streams that resume
     std::chrono::milliseconds heartbeat{15'000};
     std::chrono::milliseconds stream_max_age{300'000};
+    std::string web_root;         // the built web app; empty: none
+    bool secure_cookies = false;  // the gateway serves HTTPS: cookies only go over it
+    std::uint32_t session_hours = 8;
   };
   using Respond = std::function<void(HttpReply)>;
 
@@ -71,8 +77,20 @@ class HttpApi {
   };
   void call(const Principal& who, const std::string& service, const std::string& method,
             const std::string& json, Respond respond);
-  void authenticate(const std::string& authorization,
+  // Who request comes from: a bearer token (Authorization, or ?access_token= on a GET), or a web
+  // session's cookie, whose POSTs must carry its X-CSRF-Token. then gets the principal, or null
+  // and the refusal.
+  void authenticate(const HttpRequest& request,
                     std::function<void(const Principal*, HttpReply)> then);
+  // GET /login?code=: a sign-in link's code exchanged for a session cookie.
+  void login(const HttpRequest& request, Respond respond);
+  // GET /v1/session: who the session is, with its CSRF token. POST /v1/session/logout ends it.
+  void session(const HttpRequest& request, Respond respond);
+  void logout(const HttpRequest& request, Respond respond);
+  // Authenticates request and asks coachd what its principal may see; then gets the answer, or
+  // respond the refusal.
+  void visibility(const HttpRequest& request, Respond respond,
+                  std::function<void(const std::string& tenant, v1::Visibility)> then);
   void ready(Respond respond);
   // A help desk's ticket event (service_followup's ImportEvent as JSON), signed: checked, then
   // applied as service_followup.Import (idempotent on its event_id).
@@ -87,6 +105,9 @@ class HttpApi {
   void refresh_types(bool force);
   const v1::MethodInfo* find_method(const std::string& service, const std::string& method);
   v1::Envelope envelope(const std::string& service, const std::string& method);
+  // A request that who makes: their tenant, person and (a token's) role.
+  v1::Envelope envelope_as(const Principal& who, const std::string& service,
+                           const std::string& method);
   void send(v1::Envelope request, std::function<void(v1::Envelope)> then);
 
   BusPipe& pipe_;
@@ -98,6 +119,7 @@ class HttpApi {
   std::map<std::string, Principal, std::less<>> tokens_;  // token -> who, until it expires
   GatewayMetrics metrics_;
   std::function<std::size_t()> connections_;
+  std::optional<WebFiles> web_;
   EventStreams streams_;
   EventFeed feed_;
   bool feed_resolving_ = false;

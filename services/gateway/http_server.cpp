@@ -111,7 +111,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                    std::move(req.body()),
                    std::string(req["X-Coach-Signature"]),
                    std::string(req["X-Coach-Timestamp"]),
-                   std::string(req["Last-Event-ID"])};
+                   std::string(req["Last-Event-ID"]),
+                   std::string(req[http::field::cookie]),
+                   std::string(req["X-CSRF-Token"]),
+                   std::string(req[http::field::accept_encoding])};
     lowest().expires_never();  // the API answers within its own timeout
     api_.handle(std::move(in), [self = shared_from_this()](HttpReply reply) {
       self->write(std::move(reply), self->keep_alive_);

@@ -21,6 +21,9 @@ struct HttpRequest {
   std::string signature;      // X-Coach-Signature (webhooks in)
   std::string timestamp;      // X-Coach-Timestamp (webhooks in)
   std::string last_event_id;  // Last-Event-ID (a reconnecting event stream)
+  std::string cookie;
+  std::string csrf_token;  // X-CSRF-Token (a web session's POSTs)
+  std::string accept_encoding;
 };
 
 // Where a streamed response (Server-Sent Events) writes once its header went out.

@@ -72,6 +72,12 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", limits.tls_key,
                  "PEM private key of --tls-cert (readable by the gateway's user only)")
       ->check(CLI::ExistingFile);
+  app.add_option("--web-root", api.web_root,
+                 "The built web app (services/web/dist) to serve at /; empty: none")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--session-hours", api.session_hours,
+                 "How long a web session from a sign-in link lasts")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -94,6 +100,7 @@ int main(int argc, char** argv) {
     if (limits.tls_cert.empty() != limits.tls_key.empty())
       throw std::invalid_argument("--tls-cert and --tls-key go together");
     if (!limits.tls_key.empty()) gateway::require_private_file("--tls-key", limits.tls_key);
+    api.secure_cookies = !limits.tls_cert.empty();
     if (!webhook_secrets.empty())
       api.webhook_secrets = gateway::read_webhook_secrets(webhook_secrets);
     api.timeout = std::chrono::milliseconds(timeout_ms);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <ctime>
+#include <filesystem>
 #include <future>
 
 #include "gateway_process.hpp"
@@ -513,6 +514,87 @@ TEST(GatewayTls, WithACertificateAndKeyItServesHttpsOnly) {
   EXPECT_EQ(http_call(gateway.port(), "GET", "/healthz").status, 0u);
   EXPECT_EQ(testing::https_get(gateway.port(), "/healthz", cert).status, 200u);
   EXPECT_TRUE(gateway.alive());
+}
+
+// A sign-in link for person, as coachctl prints it; the path and query part.
+std::string login_path(const DaemonProcess& d, const std::string& person) {
+  auto r = testing::run_command({COACHCTL_BIN, "-e", d.request_endpoint(), "login-link", "--person",
+                                 person, "--base-url", "http://app.example"},
+                                d.dir().file("link-" + person + ".out"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const auto at = r.output.find("http://app.example/login?code=cl.default.");
+  EXPECT_NE(at, std::string::npos) << r.output;
+  return r.output.substr(at + 18, r.output.find('\n', at) - at - 18);
+}
+
+TEST_F(GatewayTest, ASignInLinkBecomesASessionCookieOnceAndCsrfGuardsItsWrites) {
+  start();
+  const auto port = gateway_->port();
+  const auto link = login_path(d_, "ana");
+  auto signed_in = http_call(port, "GET", link);
+  ASSERT_EQ(signed_in.status, 303u) << signed_in.body;
+  EXPECT_EQ(signed_in.headers["Location"], "/");
+  const auto cookie_line = signed_in.headers["Set-Cookie"];
+  for (const char* attr : {"HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=28800"})
+    EXPECT_NE(cookie_line.find(attr), std::string::npos) << cookie_line;
+  const auto cookie = cookie_line.substr(0, cookie_line.find(';'));
+  EXPECT_EQ(http_call(port, "GET", link).status, 401u);  // once only
+
+  auto session = http_call(port, "GET", "/v1/session", "", "", {{"Cookie", cookie}});
+  ASSERT_EQ(session.status, 200u) << session.body;
+  EXPECT_NE(session.body.find(R"("person":"ana")"), std::string::npos) << session.body;
+  const auto at = session.body.find(R"("csrf_token":")");
+  ASSERT_NE(at, std::string::npos);
+  const auto csrf = session.body.substr(at + 14, 32);
+  // The session acts as ana with all her roles; a write needs the session's CSRF token.
+  auto no_csrf = http_call(port, "POST", "/v1/coachd/WhoAmI", "{}", "", {{"Cookie", cookie}});
+  EXPECT_EQ(no_csrf.status, 403u) << no_csrf.body;
+  EXPECT_NE(no_csrf.body.find("X-CSRF-Token"), std::string::npos);
+  auto who = http_call(port, "POST", "/v1/coachd/WhoAmI", "{}", "",
+                       {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  EXPECT_EQ(who.status, 200u) << who.body;
+  EXPECT_NE(who.body.find(R"("person":"ana")"), std::string::npos) << who.body;
+  auto wrong = http_call(port, "POST", "/v1/coachd/WhoAmI", "{}", "",
+                         {{"Cookie", cookie}, {"X-CSRF-Token", std::string(32, '0')}});
+  EXPECT_EQ(wrong.status, 403u);
+  // Signing out ends the session: the cookie goes and is refused afterwards.
+  auto out = http_call(port, "POST", "/v1/session/logout", "", "",
+                       {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  ASSERT_EQ(out.status, 200u) << out.body;
+  EXPECT_NE(out.headers["Set-Cookie"].find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(http_call(port, "GET", "/v1/session", "", "", {{"Cookie", cookie}}).status, 401u);
+  // A made-up code is refused with a page that says what to do.
+  auto bad = http_call(port, "GET", "/login?code=cl.default." + std::string(64, 'a'));
+  EXPECT_EQ(bad.status, 401u);
+  EXPECT_NE(bad.body.find("coachctl login-link"), std::string::npos) << bad.body;
+}
+
+TEST(GatewayWeb, TheAppsFilesAreServedWithTheirPageHeaders) {
+  DaemonProcess d(kPlugins, "", "info");
+  d.start();
+  const auto root = d.dir().file("web");
+  std::filesystem::create_directories(root + "/assets");
+  testing::write_file(root + "/index.html", "<!doctype html><title>coach</title>");
+  testing::write_file(root + "/assets/app-1234.js", "console.log('plain')");
+  testing::write_file(root + "/assets/app-1234.js.gz", "gzipped-bytes");
+  GatewayProcess gateway(d, {"--web-root", root});
+  gateway.start();
+  const auto port = gateway.port();
+  auto page = http_call(port, "GET", "/");
+  ASSERT_EQ(page.status, 200u);
+  EXPECT_NE(page.body.find("<title>coach</title>"), std::string::npos);
+  EXPECT_EQ(page.headers["Content-Type"], "text/html; charset=utf-8");
+  EXPECT_NE(page.headers["Content-Security-Policy"].find("default-src 'self'"), std::string::npos);
+  EXPECT_EQ(page.headers["Referrer-Policy"], "no-referrer");
+  EXPECT_EQ(http_call(port, "GET", "/coach/sessions/cora~ana").body, page.body);  // app routes
+  auto js = http_call(port, "GET", "/assets/app-1234.js", "", "", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(js.body, "gzipped-bytes");
+  EXPECT_EQ(js.headers["Content-Encoding"], "gzip");
+  EXPECT_NE(js.headers["Cache-Control"].find("immutable"), std::string::npos);
+  EXPECT_EQ(http_call(port, "GET", "/assets/app-1234.js").body, "console.log('plain')");
+  EXPECT_EQ(http_call(port, "GET", "/assets/missing.js").status, 404u);
+  EXPECT_EQ(http_call(port, "GET", "/../../etc/passwd").status, 404u);
+  EXPECT_EQ(http_call(port, "GET", "/assets/%2e%2e/%2e%2e/etc/passwd.js").status, 404u);
 }
 
 }  // namespace
