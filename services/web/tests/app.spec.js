@@ -1,0 +1,206 @@
+// The web app in Debian's chromium against a real coachd and gateway: a salesperson prepares a
+// session, the coach sees the agenda first with her preparation and records the session, she sees
+// the carried-over item; a manager cannot open her pulse answers; every screen passes axe-core
+// without serious violations and is photographed at desktop and phone width.
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const shots = join(here, '../test-results/screenshots');
+
+function link(person) {
+  return execFileSync(
+    process.env.COACHCTL,
+    ['-e', process.env.COACH_WEB_ENDPOINT, 'login-link', '--person', person, '--base-url', process.env.COACH_WEB_BASE],
+    { encoding: 'utf8' },
+  ).trim();
+}
+
+async function signIn(browser, person) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(link(person));
+  await expect(page.locator('header .who')).toBeVisible();
+  return page;
+}
+
+// No serious or critical accessibility violation, then a photograph at both widths.
+async function check(page, name) {
+  const result = await new AxeBuilder({ page }).analyze();
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`)).toEqual([]);
+  for (const [width, height, kind] of [
+    [1280, 800, 'desktop'],
+    [390, 844, 'phone'],
+  ]) {
+    await page.setViewportSize({ width, height });
+    mkdirSync(join(shots, kind), { recursive: true });
+    await page.screenshot({ path: join(shots, kind, `${name}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+async function go(page, label) {
+  await page.getByRole('navigation').getByRole('link', { name: label, exact: true }).click();
+}
+
+test.describe.configure({ mode: 'serial' });
+
+let carl;
+let ana;
+
+test('the coach starts coaching ana', async ({ browser }) => {
+  carl = await signIn(browser, 'carl');
+  await check(carl, 'coach-home');
+  await go(carl, 'My people');
+  const row = carl.locator('li.person', { hasText: 'ana' });
+  await row.getByRole('button', { name: 'Start weekly coaching' }).click();
+  await expect(row.getByRole('link', { name: 'Open the session' })).toBeVisible();
+  await check(carl, 'coach-people');
+});
+
+test('the salesperson prepares the session she leads, and her coach hears of it live', async ({ browser }) => {
+  ana = await signIn(browser, 'ana');
+  await go(ana, 'My coaching');
+  await ana.getByLabel('What I want to focus on').fill('Four first meetings a week');
+  await ana.getByLabel('Gaps I see (one per line)').fill('Too few first meetings\nProposals go out late');
+  await ana.getByLabel('Within my influence (one per line)').fill('My calendar');
+  await ana.getByRole('button', { name: 'Send my preparation' }).click();
+  await expect(ana.getByText('Your preparation is on the agenda.')).toBeVisible();
+  await check(ana, 'salesperson-coaching');
+  await expect(carl.locator('.live')).toContainText('Preparation submitted by ana');
+});
+
+test('the coach sees her preparation first and records the session with feedback', async () => {
+  await go(carl, 'My people');
+  await carl.locator('li.person', { hasText: 'ana' }).getByRole('link', { name: 'Open the session' }).click();
+  const agenda = carl.locator('ol.agenda > li');
+  await expect(agenda.first()).toHaveClass(/agenda-prep/);
+  await expect(carl.locator('ol.agenda')).toContainText('Four first meetings a week');
+  await carl.getByLabel('Acknowledge: what went well, in their words').fill('You closed two deals this month.');
+  await carl.getByLabel('Ask: the questions you asked').fill('What would help you book more first meetings?');
+  await carl.getByLabel('Plan: what they decided').fill('Ana books four first meetings next week.');
+  await carl.getByLabel('Offer help: what you will do').fill('You should just call more people.');
+  // The tell-or-engage check answers as the coach types: the last sentence tells.
+  await expect(carl.locator('.feedback')).toContainText('Telling sentences');
+  await carl.getByLabel('New action item', { exact: true }).fill('Book four first meetings');
+  await carl.getByRole('button', { name: 'Add item' }).click();
+  await check(carl, 'coach-session');
+  await carl.getByRole('button', { name: 'Record the session' }).click();
+  await expect(carl.getByText('Session recorded. The next one is planned.')).toBeVisible();
+});
+
+test('the salesperson sees the carried-over item', async () => {
+  await ana.reload();
+  await expect(ana.locator('ul.items')).toContainText('Book four first meetings');
+  await check(ana, 'salesperson-items');
+});
+
+test('the salesperson sends her pulse and sees her trend; her other screens', async () => {
+  await go(ana, 'My pulse');
+  const groups = ana.locator('fieldset.scale');
+  await expect(groups.first()).toBeVisible();
+  for (let i = 0; i < (await groups.count()); ++i) await groups.nth(i).getByLabel('4', { exact: true }).check();
+  await ana.getByRole('button', { name: 'Send my pulse' }).click();
+  await expect(ana.locator('figure.chart')).toBeVisible();
+  await check(ana, 'salesperson-pulse');
+  for (const [label, name] of [
+    ['My style', 'salesperson-style'],
+    ['Before a meeting', 'salesperson-guidance'],
+    ['My trust ratings', 'salesperson-trust'],
+  ]) {
+    await go(ana, label);
+    await check(ana, name);
+  }
+});
+
+test('a manager sees team aggregates but cannot open a salesperson’s pulse answers', async ({ browser }) => {
+  const max = await signIn(browser, 'max');
+  await expect(max.getByRole('navigation')).not.toContainText('My pulse');
+  await go(max, 'Team motivation');
+  await expect(max.locator('main')).toContainText('1 of 4 members sent a pulse');
+  await check(max, 'manager-motivation');
+  const answer = await max.evaluate(async () => {
+    const s = await (await fetch('/v1/session')).json();
+    const r = await fetch('/v1/motivation_keys/GetPulseHistory', {
+      method: 'POST',
+      headers: { 'X-CSRF-Token': s.csrf_token },
+      body: JSON.stringify({ person_id: 'ana' }),
+    });
+    return { status: r.status, body: await r.json() };
+  });
+  expect(answer.status).toBe(403);
+  expect(answer.body.code).toBe('PERMISSION_DENIED');
+  await go(max, 'Team map');
+  await check(max, 'manager-team-map');
+  await go(max, 'Coaching measures');
+  await check(max, 'manager-measures');
+});
+
+test('the coach’s other screens', async () => {
+  for (const [label, name] of [
+    ['Team map', 'coach-team-map'],
+    ['Trust trends', 'coach-trust'],
+    ['Coaching measures', 'coach-measures'],
+  ]) {
+    await go(carl, label);
+    await check(carl, name);
+  }
+});
+
+test('the service agent looks up an account’s cases', async ({ browser }) => {
+  const zoe = await signIn(browser, 'zoe');
+  await go(zoe, 'Service cases');
+  await zoe.getByLabel('Account', { exact: true }).fill('acme');
+  await zoe.getByRole('button', { name: 'Show' }).click();
+  const c = zoe.locator('li.case', { hasText: 'c-100' });
+  await expect(c).toContainText('Invoice shows the old price');
+  await check(zoe, 'service-cases');
+  await c.getByLabel('Root-cause category').fill('billing');
+  await c.getByLabel('Cause', { exact: true }).fill('price list not updated');
+  await c.getByLabel('Fix', { exact: true }).fill('credit note and price list corrected');
+  await c.getByLabel('The customer confirmed the fix').check();
+  await c.getByRole('button', { name: 'Solve' }).click();
+  await expect(c).toContainText('solved');
+  await expect(c).toContainText('check-in due');
+});
+
+test('the admin imports people with a line-numbered report', async ({ browser }) => {
+  const ada = await signIn(browser, 'ada');
+  await go(ada, 'People');
+  const file = join(here, '../test-results/import.csv');
+  writeFileSync(file, 'id,name,team,roles,coach,manager\ndee,Dee Lane,east,salesperson,carl,max\nbad,Bad,east,wizard,,\n');
+  await ada.getByLabel('File').setInputFiles(file);
+  await expect(ada.locator('main')).toContainText('1 added');
+  await expect(ada.locator('main')).toContainText('line 3:');
+  await check(ada, 'admin-people');
+  for (const [label, name] of [
+    ['Tokens', 'admin-tokens'],
+    ['Webhooks', 'admin-webhooks'],
+    ['Modules and health', 'admin-health'],
+  ]) {
+    await go(ada, label);
+    await check(ada, name);
+  }
+});
+
+test('signing out ends the session', async () => {
+  await ana.getByRole('button', { name: 'Sign out' }).click();
+  await expect(ana.getByRole('heading', { name: 'You are signed out' })).toBeVisible();
+  const r = await ana.evaluate(async () => (await fetch('/v1/session')).status);
+  expect(r).toBe(401);
+});
+
+test('first load stays within 200 KB of compressed JavaScript', () => {
+  const dist = join(here, '../dist');
+  const page = readFileSync(join(dist, 'index.html'), 'utf8');
+  const scripts = [...page.matchAll(/src="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]);
+  expect(scripts.length).toBeGreaterThan(0);
+  const bytes = scripts.reduce((n, s) => n + statSync(join(dist, 'assets', `${s}.gz`)).size, 0);
+  console.log(`first-load JavaScript: ${bytes} bytes gzipped (budget 204800)`);
+  expect(bytes).toBeLessThanOrEqual(200 * 1024);
+});
