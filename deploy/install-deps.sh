@@ -15,6 +15,7 @@ build_pkgs=(
   procps python3 python3-zmq
   clang libclang-rt-14-dev
   libssl-dev openssl ca-certificates
+  chromium
 )
 
 missing=()

@@ -19,7 +19,8 @@ export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 echo "== building (release preset)"
 t0=$(date +%s)
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target coachd coachctl coach-gateway echo behavior_styles motivation_keys service_followup coaching_sessions
+cmake --build --preset release -j "$(nproc)" --target coachd coachctl coach-gateway echo behavior_styles motivation_keys service_followup coaching_sessions webhooks
+services/web/build.sh
 echo "== built in $(( $(date +%s) - t0 )) s"
 
 bin=build/release/bin
@@ -96,10 +97,13 @@ run call coaching_sessions GetAgenda '{"relationship_id":"'"$rel"'"}'
 run --as carl call coaching_sessions RecordSession '{"relationship_id":"'"$rel"'","steps":{"acknowledge":"New revenue is 5 % below last month, and you have named why.","explore":"What was different this month? What changed at acme?","plan":"Four first meetings in the north; a referral ask after each delivery.","offer_help":"I will introduce you to the partner in the north."},"coach_questions":["What was different this month compared with last month?","Which of these factors can you influence?","What would make the biggest difference with acme?","How can I help?"],"talk":{"coach_seconds":600,"salesperson_seconds":1500},"duration_minutes":40,"action_items":[{"text":"book four first meetings in the north","owner":"ITEM_OWNER_SALESPERSON","due_ms":"'"$due"'"},{"text":"introduce Ana to the north partner","owner":"ITEM_OWNER_COACH","due_ms":"'"$due"'"}]}'
 run call coaching_sessions UpdateActionItem '{"relationship_id":"'"$rel"'","item_id":"s1-2","state":"ITEM_STATE_DONE"}'
 run call coaching_sessions GetAgenda '{"relationship_id":"'"$rel"'"}'
+# ana's own weekly coaching with carl, for the web app (started once; a second run says so).
+run call coaching_sessions StartRelationship '{"coach_id":"carl","salesperson_id":"ana","coach_role":"COACH_ROLE_MANAGER","team_id":"east","cadence":"weekly"}' || true
 
 echo; echo "== coach-gateway: the same methods over HTTP/JSON (README, coach-gateway)"
 gateway_port="${COACH_GATEWAY_PORT:-8080}"
-"$bin/coach-gateway" --listen "127.0.0.1:$gateway_port" 2>"$runtime/gateway.log" &
+"$bin/coach-gateway" --listen "127.0.0.1:$gateway_port" --web-root services/web/dist \
+  2>"$runtime/gateway.log" &
 gateway_pid=$!
 echo "$gateway_pid" > "$runtime/gateway.pid"
 for _ in $(seq 50); do
@@ -116,6 +120,14 @@ echo "    -H 'Authorization: Bearer ct.default.…' -d '{\"person_id\":\"ana\",\
 curl -s -X POST "http://127.0.0.1:$gateway_port/v1/motivation_keys/GetPulseHistory" \
   -H "Authorization: Bearer $token" -d '{"person_id":"ana","limit":1}' || true
 echo
+
+echo; echo "== the web app: open a sign-in link in a browser (each works once, for 15 minutes;"
+echo "   make more with: $bin/coachctl login-link --person ID --base-url http://127.0.0.1:$gateway_port)"
+for who in "carl coach and manager" "ana salesperson" "zoe service agent" "ada tenant admin"; do
+  id=${who%% *}
+  printf '  %-34s %s\n' "$id (${who#* }):" \
+    "$("$bin/coachctl" login-link --person "$id" --base-url "http://127.0.0.1:$gateway_port" 2>/dev/null)"
+done
 
 if [ "$detach" = 1 ]; then
   echo

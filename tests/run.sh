@@ -24,6 +24,12 @@ for preset in "${presets[@]}"; do
   cmake --build --preset "$preset" -j "$jobs"
   echo "== [$preset] test"
   ctest --preset "$preset" -j "$jobs"
+  if [ "$preset" = dev ]; then
+    # The web app, built and driven in chromium against this preset's coachd and gateway (once:
+    # the sanitizers add nothing to a browser test). Screenshots: services/web/test-results.
+    echo "== [$preset] web app: build and end-to-end tests"
+    services/web/build.sh --test "build/$preset"
+  fi
   echo "== [$preset] passed in $(( $(date +%s) - t0 )) s"
 done
 echo "== all tests passed (${presets[*]}) in $(( $(date +%s) - start )) s"

@@ -1,6 +1,6 @@
 // The app: who is signed in, the screens their roles allow, and what happens live.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { call, loadSession, signOut } from './api.js';
 import { strings } from './strings.js';
 import { ErrorNote, Loading } from './ui.jsx';
@@ -113,6 +113,19 @@ function Home({ me, screens, navigate }) {
   );
 }
 
+// A screen that fails to render shows what went wrong instead of leaving the page blank.
+function Guard({ children }) {
+  const [error, reset] = useErrorBoundary();
+  if (error)
+    return (
+      <ErrorNote
+        error={{ message: `${strings.screen_failed} (${error.message})`, advice: strings.error_what_to_do.default }}
+        onRetry={reset}
+      />
+    );
+  return children;
+}
+
 function App() {
   const [me, setMe] = useState(null);
   const [error, setError] = useState(null);
@@ -181,7 +194,7 @@ function App() {
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
-        {view}
+        <Guard key={path}>{view}</Guard>
       </main>
       <Live />
     </>

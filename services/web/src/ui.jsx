@@ -147,10 +147,12 @@ export function LineChart({ title, series, min, max, marks = [] }) {
 }
 
 // People on the two style axes (1 to 4, the midlines at 2.5): points [{label, x, y}] with x
-// assertiveness and y responsiveness.
+// assertiveness (asks to tells) and y responsiveness (controls to emotes); the quadrants named.
 export function StyleMap({ title, points }) {
-  const S = 240;
-  const scale = (v) => 20 + ((v - 1) / 3) * (S - 40);
+  const S = 300;
+  const M = 36;
+  const scale = (v) => M + ((v - 1) / 3) * (S - 2 * M);
+  const q = strings.quadrants;
   return (
     <figure class="chart">
       <svg
@@ -160,21 +162,31 @@ export function StyleMap({ title, points }) {
           .map((p) => `${p.label}: assertiveness ${p.x.toFixed(1)}, responsiveness ${p.y.toFixed(1)}`)
           .join('; ')}`}
       >
-        <rect x={20} y={20} width={S - 40} height={S - 40} class="frame" />
-        <line x1={S / 2} y1={20} x2={S / 2} y2={S - 20} class="axis" />
-        <line x1={20} y1={S / 2} x2={S - 20} y2={S / 2} class="axis" />
-        {points.map((p) => (
-          <g key={p.label} class="point">
-            <circle cx={scale(p.x)} cy={S - scale(p.y)} r={6} />
-            <text x={scale(p.x) + 8} y={S - scale(p.y) + 4}>
-              {p.label}
-            </text>
-          </g>
-        ))}
+        <rect x={M} y={M} width={S - 2 * M} height={S - 2 * M} class="frame" />
+        <line x1={S / 2} y1={M} x2={S / 2} y2={S - M} class="axis" />
+        <line x1={M} y1={S / 2} x2={S - M} y2={S / 2} class="axis" />
+        <text x={M + 4} y={M + 14} class="quadrant">{q.asks_emotes}</text>
+        <text x={S - M - 4} y={M + 14} class="quadrant" text-anchor="end">{q.tells_emotes}</text>
+        <text x={M + 4} y={S - M - 6} class="quadrant">{q.asks_controls}</text>
+        <text x={S - M - 4} y={S - M - 6} class="quadrant" text-anchor="end">{q.tells_controls}</text>
+        <text x={M} y={S - 8} class="tick">{strings.axis_asks}</text>
+        <text x={S - M} y={S - 8} class="tick" text-anchor="end">{strings.axis_tells}</text>
+        <text x={8} y={S - M} class="tick" transform={`rotate(-90 8 ${S - M})`}>{strings.axis_controls}</text>
+        <text x={8} y={M} class="tick" text-anchor="end" transform={`rotate(-90 8 ${M})`}>{strings.axis_emotes}</text>
+        {points.map((p) => {
+          const x = scale(p.x);
+          const right = x > S / 2;
+          return (
+            <g key={p.label} class="point">
+              <circle cx={x} cy={S - scale(p.y)} r={6} />
+              <text x={right ? x - 9 : x + 9} y={S - scale(p.y) + 4} text-anchor={right ? 'end' : 'start'}>
+                {p.label}
+              </text>
+            </g>
+          );
+        })}
       </svg>
-      <figcaption>
-        {title}: {strings.axis_assertiveness} →, {strings.axis_responsiveness} ↑
-      </figcaption>
+      <figcaption>{title}</figcaption>
     </figure>
   );
 }

@@ -23,6 +23,8 @@ function link(person) {
 async function signIn(browser, person) {
   const context = await browser.newContext();
   const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
   await page.goto(link(person));
   await expect(page.locator('header .who')).toBeVisible();
   return page;
@@ -30,6 +32,9 @@ async function signIn(browser, person) {
 
 // No serious or critical accessibility violation, then a photograph at both widths.
 async function check(page, name) {
+  expect(page.errors, `script errors on ${name}`).toEqual([]);
+  await expect(page.locator('main .loading')).toHaveCount(0);
+  await expect(page.locator('main .error')).toHaveCount(0);
   const result = await new AxeBuilder({ page }).analyze();
   const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`)).toEqual([]);

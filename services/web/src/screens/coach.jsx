@@ -187,7 +187,7 @@ export function SessionScreen({ relationship }) {
             {step('plan', strings.step_plan)}
             {step('offer_help', strings.step_offer)}
             <fieldset>
-              <legend>{strings.new_item}</legend>
+              <legend>{strings.items_legend}</legend>
               <Field id="item-text" label={strings.new_item}>
                 <input id="item-text" value={draft.text} onInput={(e) => setDraft({ ...draft, text: e.currentTarget.value })} />
               </Field>
@@ -261,12 +261,13 @@ function TeamMapOf({ team }) {
         <>
           <StyleMap
             title={`${strings.team_map_title}: ${team}`}
-            points={(m.members ?? []).map((x) => ({
+            points={(m.members ?? []).filter((x) => x.style).map((x) => ({
               label: x.person.display_name || x.person.person_id,
               x: x.style.assertiveness,
               y: x.style.responsiveness,
             }))}
           />
+          {m.unassessed > 0 && <p class="hint">{strings.unassessed(m.unassessed)}</p>}
           <h3>{strings.quadrant_counts}</h3>
           <dl class="facts">
             {Object.entries(m.counts ?? {}).map(([q, n]) => (
