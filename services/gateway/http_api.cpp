@@ -645,9 +645,9 @@ void HttpApi::logout(const HttpRequest& request, Respond respond) {
                   : std::move(refusal));
       return;
     }
-    tokens_.erase(token);
     auto end = envelope("tokens", "EndSession");
     end.set_tenant(who->tenant);
+    tokens_.erase(token);  // who points into the cache: not used after this
     v1::ResolveTokenRequest req;
     req.set_token(token);
     end.mutable_payload()->PackFrom(req);
