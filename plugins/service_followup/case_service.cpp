@@ -27,6 +27,7 @@ CaseService::CaseService(PluginContext& ctx) : ctx_(ctx), cases_(ctx.store()) {
   rules_.contacts_window_ms =
       static_cast<std::int64_t>(config.get_double("contacts_window_days") * kDayMs);
   rules_.categories = config.get_list("categories");
+  at_risk_ms_ = static_cast<std::int64_t>(config.get_double("at_risk_days") * kDayMs);
   validate_rules(rules_);
 }
 
@@ -383,7 +384,57 @@ void CaseService::at_risk(const pb::Case& c, const std::vector<std::string>& evi
   event.set_account_id(c.account_id());
   event.set_salesperson_id(c.salesperson_id());
   for (const auto& e : evidence) event.add_evidence(e);
+  event.set_at_ms(ctx_.now_ms());
+  // On the list while it is recent (the store prunes it after at_risk_days).
+  store().commit(
+      WriteBatch().put("risk/" + c.account_id(), event).expiring_at(event.at_ms() + at_risk_ms_));
   after_.publish("service_followup.account_at_risk", event);
+}
+
+namespace {
+std::uint32_t page_size_of(std::int32_t asked) {
+  if (asked < 0) throw invalid_argument("page_size", "must not be negative");
+  return static_cast<std::uint32_t>(asked ? std::min(asked, 500) : 100);
+}
+}  // namespace
+
+pb::CaseList CaseService::list_open_cases(const pb::ListOpenCasesRequest& r) {
+  require_id("agent_id", r.agent_id());
+  pb::CaseList out;
+  std::string next;
+  for (auto& c : cases_.open_cases(r.agent_id(), r.page_token(), page_size_of(r.page_size()), next))
+    *out.add_cases() = std::move(c);
+  out.set_next_page_token(next);
+  return out;
+}
+
+pb::CaseList CaseService::list_check_ins_due(const pb::ListCheckInsDueRequest& r) {
+  if (r.due_by_ms() < 0) throw invalid_argument("due_by_ms", "must not be negative");
+  pb::CaseList out;
+  std::string next;
+  for (auto& c : cases_.check_ins_due(r.due_by_ms() ? r.due_by_ms() : ctx_.now_ms(), r.page_token(),
+                                      page_size_of(r.page_size()), next))
+    *out.add_cases() = std::move(c);
+  out.set_next_page_token(next);
+  return out;
+}
+
+pb::AccountsAtRisk CaseService::list_accounts_at_risk(const pb::ListAccountsAtRiskRequest&) {
+  pb::AccountsAtRisk out;
+  const auto now = ctx_.now_ms();
+  for (const auto& item : store().scan_all("risk/")) {
+    auto a = Store::parse<pb::AccountAtRisk>(item);
+    if (a.at_ms() + at_risk_ms_ > now) *out.add_accounts() = std::move(a);  // not yet pruned
+  }
+  std::sort(out.mutable_accounts()->begin(), out.mutable_accounts()->end(),
+            [](const auto& a, const auto& b) { return a.at_ms() > b.at_ms(); });
+  return out;
+}
+
+pb::Categories CaseService::get_categories(const pb::GetCategoriesRequest&) {
+  pb::Categories out;
+  for (const auto& c : rules_.categories) out.add_categories(c);
+  return out;
 }
 
 }  // namespace coach::service_followup

@@ -63,6 +63,12 @@ class CaseService {
        .description = "the window repeat contacts are counted in",
        .min = 0.05,
        .max = 365},
+      {.path = "at_risk_days",
+       .type = ConfigType::kNumber,
+       .default_value = "30",
+       .description = "how long an account stays on the at-risk list after its last warning",
+       .min = 1,
+       .max = 365},
       {.path = "import_settle_minutes",
        .type = ConfigType::kNumber,
        .default_value = "60",
@@ -86,6 +92,11 @@ class CaseService {
   pb::Measures get_measures(const pb::MeasuresRequest& r);
   pb::MeasuresCsv get_measures_csv(const pb::MeasuresRequest& r);
   pb::ReindexReply reindex(const pb::ReindexRequest& r);
+  pb::CaseList list_open_cases(const pb::ListOpenCasesRequest& r);
+  pb::CaseList list_check_ins_due(const pb::ListCheckInsDueRequest& r);
+  // Every account on the list; the wiring keeps those the caller may see.
+  pb::AccountsAtRisk list_accounts_at_risk(const pb::ListAccountsAtRiskRequest& r);
+  pb::Categories get_categories(const pb::GetCategoriesRequest& r);
   // An auto_close or check_in entry came due: applies what its case still has due by then.
   void on_due(const DueEntry& due);
 
@@ -156,6 +167,7 @@ class CaseService {
   PluginContext& ctx_;
   CaseStore cases_;
   Rules rules_;
+  std::int64_t at_risk_ms_ = 0;  // how long an account stays on the at-risk list
   AfterCommit after_;
   bool staging_ = false;
   ImportBatch* import_ = nullptr;

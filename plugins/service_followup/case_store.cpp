@@ -19,6 +19,14 @@ std::string account_prefix(const std::string& account) { return "account/" + acc
 std::string agent_prefix(const std::string& agent) { return "agent/" + agent + "/"; }
 std::string team_prefix(const std::string& team) { return "team/" + team + "/"; }
 constexpr std::string_view kOpenedPrefix = "opened/";
+// Work lists: present only while a case needs something, so they hold what is pending, not
+// history. work/<agent>/<opened>-<case> while open or pending; checkin/<due>-<case> while its
+// check-in is pending.
+std::string work_prefix(const std::string& agent) { return "work/" + agent + "/"; }
+constexpr std::string_view kCheckInPrefix = "checkin/";
+bool needs_work(const pb::Case& c) {
+  return c.state() == pb::CASE_STATE_OPEN || c.state() == pb::CASE_STATE_PENDING;
+}
 constexpr std::string_view kAggAll = "agg/all/";
 constexpr std::string_view kAggAgents = "agg/agent/";
 std::string agent_agg_prefix(const std::string& agent) {
@@ -92,7 +100,50 @@ std::optional<pb::Case> CaseStore::find(const std::string& id, std::int64_t* ver
 void CaseStore::stage(WriteBatch& batch, const pb::Case* before, std::int64_t version,
                       const pb::Case& after) {
   batch.put(case_key(after.case_id()), after, before ? version : kMustNotExist);
+  stage_work_lists(batch, before, after);
   stage_indexes(batch, before, after);
+}
+
+void CaseStore::stage_work_lists(WriteBatch& batch, const pb::Case* before, const pb::Case& after) {
+  const auto work_key = [](const pb::Case& c) { return timed_key(work_prefix(c.agent_id()), c); };
+  const auto check_in_key = [](const pb::Case& c) {
+    return timed(kCheckInPrefix, c.check_in_due_ms()) + "-" + c.case_id();
+  };
+  if (before && needs_work(*before) && (!needs_work(after) || work_key(*before) != work_key(after)))
+    batch.erase(work_key(*before));
+  if (needs_work(after) && !(before && needs_work(*before) && work_key(*before) == work_key(after)))
+    batch.put_bytes(work_key(after), {});
+  if (before && before->check_in_due_ms() && before->check_in_due_ms() != after.check_in_due_ms())
+    batch.erase(check_in_key(*before));
+  if (after.check_in_due_ms() && !(before && before->check_in_due_ms() == after.check_in_due_ms()))
+    batch.put_bytes(check_in_key(after), {});
+}
+
+std::vector<pb::Case> CaseStore::cases_under(const std::string& prefix, const std::string& token,
+                                             std::uint32_t page_size, std::string& next_token,
+                                             const std::string& end) {
+  auto page = store_->scan(prefix, token.empty() ? std::string() : prefix + token, page_size);
+  std::vector<pb::Case> out;
+  next_token.clear();
+  for (const auto& item : page.items) {
+    if (!end.empty() && item.key > end) return out;  // past the end: the last page
+    const std::string id = item.key.substr(item.key.find('-', prefix.size()) + 1);
+    if (auto c = find(id)) out.push_back(std::move(*c));
+  }
+  if (!page.next_after.empty()) next_token = page.next_after.substr(prefix.size());
+  return out;
+}
+
+std::vector<pb::Case> CaseStore::open_cases(const std::string& agent, const std::string& token,
+                                            std::uint32_t page_size, std::string& next_token) {
+  return cases_under(work_prefix(agent), token, page_size, next_token, {});
+}
+
+std::vector<pb::Case> CaseStore::check_ins_due(std::int64_t due_by_ms, const std::string& token,
+                                               std::uint32_t page_size, std::string& next_token) {
+  // Keys sort by due time: stop at the first one due later.
+  return cases_under(std::string(kCheckInPrefix), token, page_size, next_token,
+                     timed(kCheckInPrefix, due_by_ms) + "-\xff");
 }
 
 bool CaseStore::index_if_missing(WriteBatch& batch, const pb::Case& c) {

@@ -6,6 +6,8 @@
 //   agent/<agent>/<opened ms>-<case>           CaseFacts   cases' facts, so a scoped read never
 //   team/<team>/<opened ms>-<case>             CaseFacts   loads a case)
 //   opened/<opened ms>-<case>                  CaseFacts
+//   work/<agent>/<opened ms>-<case>            (empty)     while the case is open or pending
+//   checkin/<due ms>-<case>                    (empty)     while its check-in is pending
 //   agg/all/<day>                              DayMeasures (cases opened that UTC day)
 //   agg/agent/<agent>/<week>                   DayMeasures (... in that 7-day bucket)
 //
@@ -60,6 +62,13 @@ class CaseStore {
   std::vector<pb::Case> account_cases(const std::string& account, const std::string& token,
                                       std::uint32_t page_size, std::string& next_token);
 
+  // A page of an agent's open and pending cases, oldest first; of the cases whose check-in is
+  // due by due_by_ms, earliest first. Both read only what is pending, never history.
+  std::vector<pb::Case> open_cases(const std::string& agent, const std::string& token,
+                                   std::uint32_t page_size, std::string& next_token);
+  std::vector<pb::Case> check_ins_due(std::int64_t due_by_ms, const std::string& token,
+                                      std::uint32_t page_size, std::string& next_token);
+
   pb::Measures measures(const pb::MeasuresRequest& r);
   // One row for the scope asked, then one per agent with cases in it.
   std::string measures_csv(const pb::MeasuresRequest& r);
@@ -67,6 +76,12 @@ class CaseStore {
  private:
   using FactsFn = std::function<void(const pb::CaseFacts&)>;
   void stage_indexes(WriteBatch& batch, const pb::Case* before, const pb::Case& after);
+  void stage_work_lists(WriteBatch& batch, const pb::Case* before, const pb::Case& after);
+  // The cases a page of keys under prefix names ("<time>-<case>"), up to the key end (empty:
+  // no end).
+  std::vector<pb::Case> cases_under(const std::string& prefix, const std::string& token,
+                                    std::uint32_t page_size, std::string& next_token,
+                                    const std::string& end);
   // Facts of the cases in a scoped request (account, agent or team) and its period.
   void scoped_facts(const pb::MeasuresRequest& r, const FactsFn& fn);
   // Facts under an index prefix whose keys start with the opened time, opened in [from, to).

@@ -60,6 +60,26 @@ class ServiceFollowupPlugin final : public coach::Plugin {
     serve_checked(ctx, "Import", importer, &CaseImporter::import, desk("importing cases"));
     serve_checked(ctx, "ImportBatch", importer, &CaseImporter::import_batch,
                   desk("importing cases"));
+    serve_checked(ctx, "ListOpenCases", cases, &CaseService::list_open_cases, desk("work lists"));
+    serve_checked(ctx, "ListCheckInsDue", cases, &CaseService::list_check_ins_due,
+                  desk("check-ins"));
+    serve_checked(ctx, "GetCategories", cases, &CaseService::get_categories,
+                  [](const auto&, const Access& a) {
+                    a.require(a.member() || a.service_desk(), "the categories");
+                  });
+    // Everyone of the tenant may ask; each sees the accounts of the people they may see.
+    ctx.serve("ListAccountsAtRisk",
+              [&cases, &ctx](const coach::v1::service_followup::ListAccountsAtRiskRequest& r,
+                             const coach::RequestContext& rc) {
+                Access a(rc, ctx.people());
+                a.require(a.member() || a.service_desk(), "accounts at risk");
+                auto all = cases.list_accounts_at_risk(r);
+                coach::v1::service_followup::AccountsAtRisk out;
+                for (auto& x : *all.mutable_accounts())
+                  if (a.service_desk() || a.own_coach_or_manager(x.salesperson_id()))
+                    *out.add_accounts() = std::move(x);
+                return out;
+              });
     ctx.serve("GetCase", [&cases, &ctx](const coach::v1::service_followup::GetCaseRequest& r,
                                         const coach::RequestContext& rc) {
       auto c = cases.get_case(r);

@@ -208,5 +208,71 @@ TEST_F(CaseServiceTest, AccountMeasuresCountOnlyThatAccount) {
   EXPECT_EQ(client_.ok<pb::Measures>("GetMeasures", pb::MeasuresRequest()).cases(), 2);
 }
 
+std::vector<std::string> ids(const pb::CaseList& list) {
+  std::vector<std::string> out;
+  for (const auto& c : list.cases()) out.push_back(c.case_id());
+  return out;
+}
+
+TEST_F(CaseServiceTest, WorkListsHoldOnlyWhatIsPending) {
+  open("c1");
+  t_.advance(1min);
+  open("c2");
+  t_.advance(1min);
+  open("c3", "globex");
+  pb::ListOpenCasesRequest mine;
+  mine.set_agent_id("zoe");
+  EXPECT_EQ(ids(client_.ok<pb::CaseList>("ListOpenCases", mine)),
+            (std::vector<std::string>{"c1", "c2", "c3"}));  // oldest first
+  mine.set_page_size(2);
+  auto first = client_.ok<pb::CaseList>("ListOpenCases", mine);
+  EXPECT_EQ(ids(first), (std::vector<std::string>{"c1", "c2"}));
+  mine.set_page_token(first.next_page_token());
+  EXPECT_EQ(ids(client_.ok<pb::CaseList>("ListOpenCases", mine)), std::vector<std::string>{"c3"});
+
+  solve("c2");  // off the work list, its check-in pending 24 h on
+  mine.clear_page_token();
+  mine.set_page_size(0);
+  EXPECT_EQ(ids(client_.ok<pb::CaseList>("ListOpenCases", mine)),
+            (std::vector<std::string>{"c1", "c3"}));
+  pb::ListCheckInsDueRequest due;
+  EXPECT_TRUE(client_.ok<pb::CaseList>("ListCheckInsDue", due).cases().empty());  // not yet
+  due.set_due_by_ms(t_.context().now_ms() + 25 * 3'600'000);
+  EXPECT_EQ(ids(client_.ok<pb::CaseList>("ListCheckInsDue", due)), std::vector<std::string>{"c2"});
+  // A reopen puts it back on the work list and cancels its check-in.
+  client_.ok<pb::Case>("ReopenCase", action("c2"));
+  EXPECT_TRUE(client_.ok<pb::CaseList>("ListCheckInsDue", due).cases().empty());
+  EXPECT_EQ(ids(client_.ok<pb::CaseList>("ListOpenCases", mine)),
+            (std::vector<std::string>{"c1", "c2", "c3"}));
+  // Solved again, the check-in fires: nothing due any more.
+  solve("c2");
+  t_.advance(25h);
+  t_.fire_due();
+  due.clear_due_by_ms();
+  EXPECT_TRUE(client_.ok<pb::CaseList>("ListCheckInsDue", due).cases().empty());
+  EXPECT_EQ(client_.call("ListOpenCases", pb::ListOpenCasesRequest()).code,
+            v1::STATUS_CODE_INVALID_ARGUMENT);
+}
+
+TEST_F(CaseServiceTest, AccountsAtRiskAreListedUntilTheirWarningIsOld) {
+  open("c1");
+  for (int i = 0; i < 2; ++i) {
+    solve("c1");
+    client_.ok<pb::Case>("ReopenCase", action("c1"));
+  }
+  auto list = client_.ok<pb::AccountsAtRisk>("ListAccountsAtRisk", pb::ListAccountsAtRiskRequest());
+  ASSERT_EQ(list.accounts_size(), 1);
+  EXPECT_EQ(list.accounts(0).account_id(), "acme");
+  EXPECT_EQ(list.accounts(0).salesperson_id(), "sam");
+  EXPECT_EQ(list.accounts(0).evidence(0), "case c1 reopened 2 times");
+  t_.advance(31 * 24h);  // at_risk_days: 30
+  EXPECT_EQ(client_.ok<pb::AccountsAtRisk>("ListAccountsAtRisk", pb::ListAccountsAtRiskRequest())
+                .accounts_size(),
+            0);
+  auto categories = client_.ok<pb::Categories>("GetCategories", pb::GetCategoriesRequest());
+  ASSERT_GE(categories.categories_size(), 1);
+  EXPECT_EQ(categories.categories(0), "billing");
+}
+
 }  // namespace
 }  // namespace coach::service_followup
