@@ -5,7 +5,7 @@ import { call, loadSession, signOut } from './api.js';
 import { strings } from './strings.js';
 import { ErrorNote, Loading } from './ui.jsx';
 import { Health, PeopleImport, Tokens, Webhooks } from './screens/admin.jsx';
-import { Measures, MyPeople, SessionScreen, TeamMap, TeamMotivation, TrustTrends } from './screens/coach.jsx';
+import { AccountsAtRisk, Measures, MyPeople, SessionScreen, TeamMap, TeamMotivation, TrustTrends } from './screens/coach.jsx';
 import { Guidance, MyCoaching, MyStyle, MyTrust, Pulse } from './screens/salesperson.jsx';
 import { Cases } from './screens/service.jsx';
 import './style.css';
@@ -22,6 +22,7 @@ const kScreens = [
   { path: '/coach/motivation', nav: 'motivation', roles: ['coach', 'manager'], view: TeamMotivation },
   { path: '/coach/trust', nav: 'trust_trends', roles: ['coach'], view: TrustTrends },
   { path: '/coach/measures', nav: 'measures', roles: ['coach', 'manager'], view: Measures },
+  { path: '/accounts/at-risk', nav: 'at_risk', roles: ['coach', 'manager', 'service_agent', 'tenant_admin'], view: AccountsAtRisk },
   { path: '/desk/cases', nav: 'cases', roles: ['service_agent', 'tenant_admin'], view: Cases },
   { path: '/admin/people', nav: 'admin_people', roles: ['tenant_admin', 'operator'], view: PeopleImport },
   { path: '/admin/tokens', nav: 'admin_tokens', roles: ['tenant_admin', 'operator'], view: Tokens },

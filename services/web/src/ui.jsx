@@ -61,8 +61,9 @@ export function ErrorNote({ error, onRetry }) {
 
 // Shows loading, then the error (with a retry), then children(data).
 export function Async({ state, children }) {
-  if (state.loading && !state.data) return <Loading />;
   if (state.error) return <ErrorNote error={state.error} onRetry={state.reload} />;
+  // Nothing yet: loading, or about to (its inputs changed and the load starts after this render).
+  if (state.data == null) return <Loading />;
   return children(state.data);
 }
 

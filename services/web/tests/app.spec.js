@@ -151,6 +151,7 @@ test('the coach’s other screens', async () => {
     ['Team map', 'coach-team-map'],
     ['Trust trends', 'coach-trust'],
     ['Coaching measures', 'coach-measures'],
+    ['Accounts at risk', 'coach-accounts-at-risk'],
   ]) {
     await go(carl, label);
     await check(carl, name);
@@ -160,18 +161,25 @@ test('the coach’s other screens', async () => {
 test('the service agent looks up an account’s cases', async ({ browser }) => {
   const zoe = await signIn(browser, 'zoe');
   await go(zoe, 'Service cases');
-  await zoe.getByLabel('Account', { exact: true }).fill('acme');
-  await zoe.getByRole('button', { name: 'Show' }).click();
-  const c = zoe.locator('li.case', { hasText: 'c-100' });
+  // Her work list: the open case assigned to her.
+  const open = zoe.getByRole('region', { name: 'My open cases' });
+  const c = open.locator('li.case', { hasText: 'c-100' });
   await expect(c).toContainText('Invoice shows the old price');
   await check(zoe, 'service-cases');
-  await c.getByLabel('Root-cause category').fill('billing');
+  await c.getByLabel('Root-cause category').selectOption('billing');
   await c.getByLabel('Cause', { exact: true }).fill('price list not updated');
   await c.getByLabel('Fix', { exact: true }).fill('credit note and price list corrected');
   await c.getByLabel('The customer confirmed the fix').check();
   await c.getByRole('button', { name: 'Solve' }).click();
-  await expect(c).toContainText('solved');
-  await expect(c).toContainText('check-in due');
+  await expect(open).toContainText('No open cases');
+  // The account's history shows it solved, its check-in pending.
+  await zoe.getByLabel('Account', { exact: true }).fill('acme');
+  await zoe.getByRole('button', { name: 'Show' }).click();
+  const history = zoe.getByRole('region', { name: 'An account’s history' }).locator('li.case', { hasText: 'c-100' });
+  await expect(history).toContainText('solved');
+  await expect(history).toContainText('check-in due');
+  await go(zoe, 'Accounts at risk');
+  await check(zoe, 'service-accounts-at-risk');
 });
 
 test('the admin imports people with a line-numbered report', async ({ browser }) => {

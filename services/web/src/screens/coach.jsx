@@ -14,7 +14,7 @@ function coachees(me) {
 function PersonRow({ me, person, navigate }) {
   const relationship = `${me.person}~${person}`;
   const rel = useLoad(() => call('coaching_sessions', 'GetRelationship', { relationship_id: relationship }).catch((e) => {
-    if (e.code === 'NOT_FOUND') return null;
+    if (e.code === 'NOT_FOUND') return { none: true };  // not coached yet
     throw e;
   }), [relationship]);
   const start = useAction();
@@ -23,7 +23,7 @@ function PersonRow({ me, person, navigate }) {
       <strong>{person}</strong>{' '}
       <Async state={rel}>
         {(r) =>
-          r ? (
+          !r.none ? (
             <>
               <span>{strings.next_session(when(r.next_session_ms))}</span>{' '}
               <a href={`/coach/session/${encodeURIComponent(relationship)}`} onClick={navigate}>
@@ -398,6 +398,36 @@ export function Measures({ me }) {
         {strings.download_csv}
       </button>
       <ErrorNote error={csv.error} />
+    </Section>
+  );
+}
+
+export function AccountsAtRisk() {
+  const list = useLoad(() => call('service_followup', 'ListAccountsAtRisk', {}), []);
+  return (
+    <Section title={strings.at_risk_title} id="at-risk-title">
+      <Async state={list}>
+        {(r) =>
+          !r.accounts?.length ? (
+            <p>{strings.at_risk_none}</p>
+          ) : (
+            <ul class="cases">
+              {r.accounts.map((a) => (
+                <li key={a.account_id}>
+                  <h3>
+                    {a.account_id} <span class="detail">({a.salesperson_id}, {when(a.at_ms)})</span>
+                  </h3>
+                  <ul>
+                    {(a.evidence ?? []).map((e) => (
+                      <li key={e}>{e}</li>
+                    ))}
+                  </ul>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Async>
     </Section>
   );
 }
