@@ -123,6 +123,10 @@ export const strings = {
   recorded: 'Session recorded. The next one is planned.',
   feedback_title: 'Tell or engage?',
   feedback_hint: 'Feedback on your words as you type.',
+  verdicts: {
+    engaging: 'Engaging: you ask more than you tell.',
+    telling: 'Telling: turn a statement into a question and let them find the answer.',
+  },
   question_share: 'Questions',
   solution_share: 'Solution words',
   telling: 'Telling sentences',

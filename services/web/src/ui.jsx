@@ -124,14 +124,17 @@ export function LineChart({ title, series, min, max, marks = [] }) {
             ))}
           </g>
         ))}
-        {marks.map((m) => (
-          <g class="mark" key={`${m.x}-${m.label}`}>
-            <circle cx={sx(m.x)} cy={sy(m.y)} r={7} />
-            <text x={sx(m.x) + 8} y={sy(m.y) - 8}>
-              {m.label}
-            </text>
-          </g>
-        ))}
+        {marks.map((m) => {
+          const right = sx(m.x) > W / 2;  // the label goes where there is room
+          return (
+            <g class="mark" key={`${m.x}-${m.label}`}>
+              <circle cx={sx(m.x)} cy={sy(m.y)} r={7} />
+              <text x={sx(m.x) + (right ? -10 : 10)} y={sy(m.y) - 10} text-anchor={right ? 'end' : 'start'}>
+                {m.label}
+              </text>
+            </g>
+          );
+        })}
       </svg>
       <figcaption>
         {title}

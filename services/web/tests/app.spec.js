@@ -12,6 +12,10 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const shots = join(here, '../test-results/screenshots');
 
+function ctl(...args) {
+  return execFileSync(process.env.COACHCTL, ['-e', process.env.COACH_WEB_ENDPOINT, ...args], { encoding: 'utf8' });
+}
+
 function link(person) {
   return execFileSync(
     process.env.COACHCTL,
@@ -92,6 +96,7 @@ test('the coach sees her preparation first and records the session with feedback
   await carl.getByLabel('Offer help: what you will do').fill('You should just call more people.');
   // The tell-or-engage check answers as the coach types: the last sentence tells.
   await expect(carl.locator('.feedback')).toContainText('Telling sentences');
+  await expect(carl.locator('.feedback .verdict')).toContainText('Telling: turn a statement into a question');
   await carl.getByLabel('New action item', { exact: true }).fill('Book four first meetings');
   await carl.getByRole('button', { name: 'Add item' }).click();
   await check(carl, 'coach-session');
@@ -113,14 +118,38 @@ test('the salesperson sends her pulse and sees her trend; her other screens', as
   await ana.getByRole('button', { name: 'Send my pulse' }).click();
   await expect(ana.locator('figure.chart')).toBeVisible();
   await check(ana, 'salesperson-pulse');
-  for (const [label, name] of [
-    ['My style', 'salesperson-style'],
-    ['Before a meeting', 'salesperson-guidance'],
-    ['My trust ratings', 'salesperson-trust'],
-  ]) {
-    await go(ana, label);
-    await check(ana, name);
-  }
+  await go(ana, 'My style');
+  await expect(ana.locator('main')).toContainText('Driver');
+  await expect(ana.locator('main svg')).toContainText('How I see myself');
+  await check(ana, 'salesperson-style');
+  await go(ana, 'Before a meeting');
+  await ana.getByLabel('Account', { exact: true }).fill('acme');
+  await ana.getByRole('button', { name: 'Show guidance' }).click();
+  for (const heading of ['Awareness', 'Alignment', 'Action'])
+    await expect(ana.getByRole('heading', { name: heading, exact: true })).toBeVisible();
+  await expect(ana.locator('.guidance')).not.toContainText('Tentative');
+  await check(ana, 'salesperson-guidance');
+});
+
+test('a trust drop reaches the coach live and is marked on the trend', async () => {
+  await go(ana, 'My trust ratings');
+  const rate = (selfOrientation) =>
+    ctl('call', 'motivation_keys', 'RateTrust', JSON.stringify({
+      salesperson_id: 'ana', account_id: 'acme', role: 'RATER_ROLE_CUSTOMER',
+      credibility: 4, reliability: 4, intimacy: 4, self_orientation: selfOrientation,
+    }));
+  rate(2);
+  rate(4);  // more self-oriented: trust falls
+  await expect(carl.locator('.live')).toContainText('Trust dropped: ana with acme');
+  await ana.getByLabel('Account', { exact: true }).fill('acme');
+  await ana.getByRole('button', { name: 'Show' }).click();
+  await expect(ana.locator('figure.chart .mark')).toHaveCount(1);
+  await check(ana, 'salesperson-trust');
+  await go(carl, 'Trust trends');
+  await carl.getByLabel('Account', { exact: true }).fill('acme');
+  await carl.getByRole('button', { name: 'Show' }).click();
+  await expect(carl.locator('figure.chart')).toContainText('drop');
+  await check(carl, 'coach-trust');
 });
 
 test('a manager sees team aggregates but cannot open a salesperson’s pulse answers', async ({ browser }) => {
@@ -146,16 +175,20 @@ test('a manager sees team aggregates but cannot open a salesperson’s pulse ans
   await check(max, 'manager-measures');
 });
 
-test('the coach’s other screens', async () => {
-  for (const [label, name] of [
-    ['Team map', 'coach-team-map'],
-    ['Trust trends', 'coach-trust'],
-    ['Coaching measures', 'coach-measures'],
-    ['Accounts at risk', 'coach-accounts-at-risk'],
-  ]) {
-    await go(carl, label);
-    await check(carl, name);
-  }
+test('the coach’s team map, measures with their CSV, and accounts at risk', async () => {
+  await go(carl, 'Team map');
+  await expect(carl.locator('main svg')).toContainText('Ana Ruiz');
+  await expect(carl.locator('main')).toContainText('Hardest pairings');
+  await check(carl, 'coach-team-map');
+  await go(carl, 'Coaching measures');
+  await expect(carl.locator('main dl')).toContainText('sessions held');
+  const download = carl.waitForEvent('download');
+  await carl.getByRole('button', { name: 'Download CSV' }).click();
+  const csv = readFileSync(await (await download).path(), 'utf8');
+  expect(csv.split('\n')[0]).toContain('sessions_held');
+  await check(carl, 'coach-measures');
+  await go(carl, 'Accounts at risk');
+  await check(carl, 'coach-accounts-at-risk');
 });
 
 test('the service agent looks up an account’s cases', async ({ browser }) => {
@@ -191,14 +224,19 @@ test('the admin imports people with a line-numbered report', async ({ browser })
   await expect(ada.locator('main')).toContainText('1 added');
   await expect(ada.locator('main')).toContainText('line 3:');
   await check(ada, 'admin-people');
-  for (const [label, name] of [
-    ['Tokens', 'admin-tokens'],
-    ['Webhooks', 'admin-webhooks'],
-    ['Modules and health', 'admin-health'],
-  ]) {
-    await go(ada, label);
-    await check(ada, name);
-  }
+  await go(ada, 'Webhooks');
+  await ada.getByLabel('URL').fill('https://crm.example.com/coach');
+  await ada.getByLabel('Topic prefix').fill('motivation_keys.trust');
+  await ada.getByRole('button', { name: 'Save' }).click();
+  await expect(ada.locator('main')).toContainText('secret (shown once)');
+  await expect(ada.locator('main')).toContainText('https://crm.example.com/coach (motivation_keys.trust)');
+  await check(ada, 'admin-webhooks');
+  await go(ada, 'Tokens');
+  await expect(ada.locator('main table')).toContainText('session');  // the sign-ins of this run
+  await check(ada, 'admin-tokens');
+  await go(ada, 'Modules and health');
+  await expect(ada.locator('main table')).toContainText('coaching_sessions');
+  await check(ada, 'admin-health');
 });
 
 test('signing out ends the session', async () => {

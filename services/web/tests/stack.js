@@ -58,6 +58,11 @@ export default async function setup() {
   const ctl = (...args) => execFileSync(`${build}/bin/coachctl`, ['-e', endpoint, ...args], { encoding: 'utf8' });
   await until('coachd', () => ctl('call', 'coachd', 'Health').includes('serving'));
   ctl('people', 'import', join(here, 'people.csv'));
+  // ana rated herself and observed a customer (the behavior_styles worked example).
+  ctl('--as', 'ana', 'call', 'behavior_styles', 'SubmitAssessment',
+    '{"person_id":"ana","role":"RATER_ROLE_SELF","answers":[4,1,3,2,1,4,3,2,3,2,4,1,2,3,4,1,3,3,2,2,4,1,3,3,1,1,3,2,2,3]}');
+  ctl('--as', 'ana', 'call', 'behavior_styles', 'RecordObservations',
+    '{"salesperson_id":"ana","account_id":"acme","observations":[{"cue":"CUE_PACE","value":1},{"cue":"CUE_TELLS_VS_ASKS","value":1},{"cue":"CUE_DECISIONS","value":2},{"cue":"CUE_SHOWS_FEELINGS","value":4},{"cue":"CUE_BIG_PICTURE","value":3},{"cue":"CUE_RELATIONSHIP","value":4}]}');
   ctl('call', 'service_followup', 'OpenCase',
     JSON.stringify({ case_id: 'c-100', account_id: 'acme', salesperson_id: 'ana', agent_id: 'zoe', subject: 'Invoice shows the old price' }));
   const port = await freePort();

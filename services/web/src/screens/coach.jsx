@@ -100,7 +100,7 @@ function LanguageFeedback({ text }) {
       <ErrorNote error={error} />
       {report && (
         <>
-          <p class="verdict">{report.verdict}</p>
+          <p class={`verdict verdict-${report.verdict}`}>{strings.verdicts[report.verdict] ?? report.verdict}</p>
           <dl class="facts">
             <dt>{strings.question_share}</dt>
             <dd>{Math.round((report.question_share ?? 0) * 100)}%</dd>
