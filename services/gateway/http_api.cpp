@@ -693,7 +693,6 @@ void HttpApi::metrics(Respond respond) {
 void HttpApi::ready(Respond respond) {
   auto request = envelope("coachd", "Health");
   request.mutable_payload()->PackFrom(v1::HealthRequest());
-  ensure_feed();
   send(std::move(request), [this, respond](v1::Envelope reply) {
     v1::HealthReply h;
     if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&h)) {
@@ -705,7 +704,7 @@ void HttpApi::ready(Respond respond) {
     respond(reply_of("{\"coachd\":\"" + h.state() +
                          "\",\"plugins_running\":" + std::to_string(h.plugins_running()) +
                          ",\"plugins_failed\":" + std::to_string(h.plugins_failed()) +
-                         ",\"events\":\"" + (feed_.connected() ? "connected" : "waiting") + "\"}",
+                         ",\"events\":\"" + (feed_.connected() ? "connected" : "idle") + "\"}",
                      ok ? 200u : 503u));
   });
 }

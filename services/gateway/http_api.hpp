@@ -99,6 +99,8 @@ class HttpApi {
   // GET /v1/events: a Server-Sent Events stream of what the token's person may see.
   void events(const HttpRequest& request, Respond respond);
   // Connects the event feed to coachd's event endpoint (asked of coachd's Health unless given).
+  // Only once a client asks for a stream: until then coachd publishes no event to the gateway
+  // and the gateway decodes none (a gateway that only serves calls does no event work).
   void ensure_feed();
   EventFeed::Decoded decode(const google::protobuf::Any& payload);
   // Re-reads coachd's descriptors, at most once a second unless forced.

@@ -346,8 +346,11 @@ TEST_F(GatewayTest, APluginEnabledLaterIsReachableWithoutAGatewayRestart) {
   EXPECT_EQ(r.status, 200u) << r.body;
 }
 
-// Waits until the gateway's event feed is subscribed at coachd.
+// Opens a first stream (the gateway subscribes at coachd when one is asked for), then waits
+// until the gateway's event feed is subscribed.
 void wait_for_event_feed(int port) {
+  EXPECT_NE(http_call(port, "GET", "/readyz").body.find("\"events\":\"idle\""), std::string::npos);
+  testing::SseClient first(port, "/v1/events?access_token=none");
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (http_call(port, "GET", "/readyz").body.find("\"events\":\"connected\"") ==
          std::string::npos) {
