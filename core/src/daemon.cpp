@@ -1011,10 +1011,12 @@ void Daemon::serve_admin(ClientRequest& request, const v1::Envelope& envelope) {
     reply = make_reply(request.message_id, h);
   } else if (request.method == "ListPlugins") {
     v1::ListPluginsReply list;
+    const TenantConfig* tenant = config_.find_tenant(request.tenant);
     for (const auto& [name, route] : router_.routes()) {
       if (route.internal) continue;
       auto* p = list.add_plugins();
       p->set_name(name);
+      p->set_enabled_for_tenant(tenant && tenant->enables(name));
       p->set_version(route.version);
       p->set_description(route.description);
       p->set_state(std::string(to_string(route.state)));

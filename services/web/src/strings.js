@@ -177,6 +177,17 @@ export const strings = {
   plugin: 'Module',
   state: 'State',
   requests: 'Requests',
+  enabled: 'Enabled for this organisation',
+  yes: 'yes',
+  no: 'no',
+  token_columns: { id: 'Id', person: 'Person', role: 'Role', created: 'Created', revoked: 'Revoked', actions: 'Actions' },
+  session_token: 'web session',
+  revoke: (id) => `Revoke ${id}`,
+  hook_url: 'URL that receives the events',
+  hook_prefix: 'Topic prefix (empty: every event)',
+  hook_secret: 'Secret (shown once, keep it in the receiving tool):',
+  hook_add: 'Subscribe',
+  all_topics: 'every event',
 };
 
 export function keyName(key) {

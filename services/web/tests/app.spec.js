@@ -225,18 +225,41 @@ test('the admin imports people with a line-numbered report', async ({ browser })
   await expect(ada.locator('main')).toContainText('line 3:');
   await check(ada, 'admin-people');
   await go(ada, 'Webhooks');
-  await ada.getByLabel('URL').fill('https://crm.example.com/coach');
-  await ada.getByLabel('Topic prefix').fill('motivation_keys.trust');
-  await ada.getByRole('button', { name: 'Save' }).click();
-  await expect(ada.locator('main')).toContainText('secret (shown once)');
+  await ada.getByLabel('URL that receives the events').fill('https://crm.example.com/coach');
+  await ada.getByLabel('Topic prefix (empty: every event)').fill('motivation_keys.trust');
+  await ada.getByRole('button', { name: 'Subscribe' }).click();
+  await expect(ada.locator('main')).toContainText('Secret (shown once');
   await expect(ada.locator('main')).toContainText('https://crm.example.com/coach (motivation_keys.trust)');
   await check(ada, 'admin-webhooks');
   await go(ada, 'Tokens');
-  await expect(ada.locator('main table')).toContainText('session');  // the sign-ins of this run
+  await expect(ada.locator('main table')).toContainText('web session');  // this run's sign-ins
   await check(ada, 'admin-tokens');
   await go(ada, 'Modules and health');
-  await expect(ada.locator('main table')).toContainText('coaching_sessions');
+  const row = ada.locator('main tr', { hasText: 'coaching_sessions' });
+  await expect(row).toContainText('running');
+  await expect(row).toContainText('yes');  // enabled for this organisation
   await check(ada, 'admin-health');
+});
+
+test('the keyboard reaches everything: skip link, navigation, forms', async () => {
+  await ana.goto(new URL('/', ana.url()).href);
+  await expect(ana.locator('header .who')).toBeVisible();
+  await ana.keyboard.press('Tab');
+  await expect(ana.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await ana.keyboard.press('Enter');
+  await expect(ana.locator('main')).toBeFocused();
+  // From the page's start, Tab reaches "My pulse" in the navigation; Enter opens it.
+  await ana.locator('body').focus();
+  for (let i = 0; i < 12; ++i) {
+    await ana.keyboard.press('Tab');
+    if ((await ana.evaluate(() => document.activeElement?.textContent)) === 'My pulse') break;
+  }
+  await ana.keyboard.press('Enter');
+  await expect(ana.getByRole('heading', { name: 'How do you feel about your work this week?' })).toBeVisible();
+  // The first answer takes arrow keys, as radio groups do.
+  await ana.locator('fieldset.scale input').first().focus();
+  await ana.keyboard.press('ArrowRight');
+  await expect(ana.locator('fieldset.scale').first().locator('input:checked')).toHaveValue('2');
 });
 
 test('signing out ends the session', async () => {

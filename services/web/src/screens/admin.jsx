@@ -75,13 +75,13 @@ export function Tokens() {
           <table>
             <thead>
               <tr>
-                <th scope="col">id</th>
-                <th scope="col">person</th>
-                <th scope="col">role</th>
-                <th scope="col">created</th>
-                <th scope="col">revoked</th>
+                <th scope="col">{strings.token_columns.id}</th>
+                <th scope="col">{strings.token_columns.person}</th>
+                <th scope="col">{strings.token_columns.role}</th>
+                <th scope="col">{strings.token_columns.created}</th>
+                <th scope="col">{strings.token_columns.revoked}</th>
                 <th scope="col">
-                  <span class="sr-only">actions</span>
+                  <span class="sr-only">{strings.token_columns.actions}</span>
                 </th>
               </tr>
             </thead>
@@ -90,7 +90,7 @@ export function Tokens() {
                 <tr key={x.id}>
                   <td>{x.id}</td>
                   <td>{x.person}</td>
-                  <td>{x.session ? 'session' : x.role}</td>
+                  <td>{x.session ? strings.session_token : x.role}</td>
                   <td>{when(x.created_ms)}</td>
                   <td>{when(x.revoked_ms)}</td>
                   <td>
@@ -99,7 +99,7 @@ export function Tokens() {
                         await revoke.run(() => call('tokens', 'RevokeToken', { id: x.id }));
                         tokens.reload();
                       }}>
-                        revoke {x.id}
+                        {strings.revoke(x.id)}
                       </button>
                     )}
                   </td>
@@ -126,7 +126,7 @@ export function Webhooks() {
           <ul>
             {(s.subscriptions ?? []).map((x) => (
               <li key={x.subscription_id}>
-                {x.subscription_id}: {x.url} ({x.topic_prefix || '*'})
+                {x.subscription_id}: {x.url} ({x.topic_prefix || strings.all_topics})
               </li>
             ))}
           </ul>
@@ -142,14 +142,18 @@ export function Webhooks() {
           }
         }}
       >
-        <Field id="hook-url" label="URL">
+        <Field id="hook-url" label={strings.hook_url}>
           <input id="hook-url" type="url" required value={form.url} onInput={(e) => setForm({ ...form, url: e.currentTarget.value })} />
         </Field>
-        <Field id="hook-prefix" label="Topic prefix">
+        <Field id="hook-prefix" label={strings.hook_prefix}>
           <input id="hook-prefix" value={form.topic_prefix} onInput={(e) => setForm({ ...form, topic_prefix: e.currentTarget.value })} />
         </Field>
-        <button type="submit">{strings.save}</button>
-        {secret && <p role="status">secret (shown once): <code>{secret}</code></p>}
+        <button type="submit">{strings.hook_add}</button>
+        {secret && (
+          <p role="status">
+            {strings.hook_secret} <code>{secret}</code>
+          </p>
+        )}
         <ErrorNote error={add.error} />
       </form>
     </Section>
@@ -167,6 +171,7 @@ export function Health() {
               <tr>
                 <th scope="col">{strings.plugin}</th>
                 <th scope="col">{strings.state}</th>
+                <th scope="col">{strings.enabled}</th>
                 <th scope="col">{strings.requests}</th>
               </tr>
             </thead>
@@ -175,6 +180,7 @@ export function Health() {
                 <tr key={x.name}>
                   <td>{x.name}</td>
                   <td>{x.state}</td>
+                  <td>{x.enabled_for_tenant ? strings.yes : strings.no}</td>
                   <td>{x.requests_total}</td>
                 </tr>
               ))}
