@@ -211,8 +211,20 @@ test('the service agent looks up an account’s cases', async ({ browser }) => {
   const history = zoe.getByRole('region', { name: 'An account’s history' }).locator('li.case', { hasText: 'c-100' });
   await expect(history).toContainText('solved');
   await expect(history).toContainText('check-in due');
+  // The customer comes back twice: reopened twice, acme is at risk, with the evidence.
+  const solveAgain = JSON.stringify({
+    case_id: 'c-100', agent_id: 'zoe',
+    root_cause: { category: 'billing', cause: 'price list not updated', fix: 'credit note', customer_confirmed: true },
+  });
+  ctl('call', 'service_followup', 'ReopenCase', '{"case_id":"c-100","actor":"customer"}');
+  ctl('call', 'service_followup', 'SolveCase', solveAgain);
+  ctl('call', 'service_followup', 'ReopenCase', '{"case_id":"c-100","actor":"customer"}');
+  await expect(zoe.locator('.live')).toContainText('Account at risk: acme');
   await go(zoe, 'Accounts at risk');
+  await expect(zoe.locator('main')).toContainText('case c-100 reopened 2 times');
   await check(zoe, 'service-accounts-at-risk');
+  await go(zoe, 'Service cases');
+  await expect(zoe.getByRole('region', { name: 'My open cases' })).toContainText('2 reopens');
 });
 
 test('the admin imports people with a line-numbered report', async ({ browser }) => {
