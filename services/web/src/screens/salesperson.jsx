@@ -166,6 +166,14 @@ export function Pulse({ me }) {
             return (
               <>
                 <p>{strings.weakest(keyName(last.weakest))}</p>
+                <dl class="facts">
+                  {last.scores.map((s) => (
+                    <>
+                      <dt key={`${s.key}-t`}>{keyName(s.key)}</dt>
+                      <dd key={`${s.key}-d`}>{s.score.toFixed(1)}</dd>
+                    </>
+                  ))}
+                </dl>
                 <LineChart title={strings.pulse_trend} series={series} min={1} max={5} />
               </>
             );
