@@ -60,13 +60,14 @@ bool Viewer::may_see(const EventAudience& audience) const {
   return false;
 }
 
-Viewer viewer_of(std::string_view person, Roles roles, const PeopleDirectory& directory) {
+Viewer viewer_of(const Access& access, const PeopleDirectory& directory) {
   Viewer v;
-  v.admin = roles.has(Role::kOperator) || roles.has(Role::kTenantAdmin);
-  v.service_desk = roles.has(Role::kServiceAgent) || roles.has(Role::kIntegration);
-  if (!person.empty()) v.people.emplace_back(person);
-  if (roles.has(Role::kCoach))
-    for (const auto& id : directory.coachees(person)) v.people.push_back(id);
+  v.admin = access.admin();
+  v.service_desk = access.service_desk();
+  const auto me = access.person();
+  if (!me.empty()) v.people.emplace_back(me);
+  for (const auto& id : directory.coachees(me))
+    if (access.coach_of(id)) v.people.push_back(id);
   std::sort(v.people.begin(), v.people.end());
   v.people.erase(std::unique(v.people.begin(), v.people.end()), v.people.end());
   return v;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "coach/people.hpp"
+#include "coach/access.hpp"
 
 namespace coach::core {
 
@@ -30,7 +30,8 @@ struct Viewer {
   bool may_see(const EventAudience& audience) const;
 };
 
-// The viewer a person with roles is in directory (an operator or tenant admin sees all).
-Viewer viewer_of(std::string_view person, Roles roles, const PeopleDirectory& directory);
+// What access's caller may see of events, by the rules every plugin applies to records: the
+// events about themselves and the people they coach, the service desk's, all as an admin.
+Viewer viewer_of(const Access& access, const PeopleDirectory& directory);
 
 }  // namespace coach::core

@@ -140,7 +140,7 @@ v1::Envelope PeopleService::handle(const v1::Envelope& request, const RequestTai
     }
     return make_reply(request.message_id(), out);
   } else if (method == "GetVisibility") {
-    const Viewer viewer = viewer_of(rc.person, rc.roles, *current);
+    const Viewer viewer = viewer_of(access, *current);
     v1::Visibility out;
     out.set_person(std::string(rc.person));
     for (std::size_t i = 0; i < std::size(kRoleNames); ++i)

@@ -3,12 +3,12 @@
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 
 #include "clock.hpp"
 #include "coach/access.hpp"
+#include "coach/signature.hpp"
 #include "coach/v1/tokens.pb.h"
 #include "names.hpp"
 #include "store/plugin_store.hpp"
@@ -17,26 +17,12 @@ namespace coach::core {
 
 namespace {
 
-std::string hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 15];
-  }
-  return out;
-}
-
 std::string token_key(std::string_view hash) { return "token/" + std::string(hash); }
 std::string login_key(std::string_view hash) { return "login/" + std::string(hash); }
 
 // "<prefix>.<tenant>.<64 hex>" with 32 random bytes.
 std::string new_secret(std::string_view prefix, std::string_view tenant) {
-  unsigned char secret[32];
-  if (RAND_bytes(secret, sizeof secret) != 1)
-    throw Error(v1::STATUS_CODE_INTERNAL, "no random bytes");
-  return std::string(prefix) + "." + std::string(tenant) + "." + hex(secret, sizeof secret);
+  return std::string(prefix) + "." + std::string(tenant) + "." + random_hex(32);
 }
 
 // The tenant a "<prefix>.<tenant>.<64 hex>" secret names, or "" when it is not one.
@@ -51,6 +37,9 @@ std::string secret_tenant(std::string_view prefix, std::string_view secret) {
 }
 
 constexpr std::int64_t kMinuteMs = 60'000;
+// A spent code or ended session is kept this long past its end, so a late use is told why it
+// fails (used, expired, revoked) rather than "unknown"; then the store prunes it.
+constexpr std::int64_t kKeptAfterEndMs = 24 * 60 * kMinuteMs;
 
 }  // namespace
 
@@ -59,7 +48,7 @@ std::string sha256_hex(std::string_view text) {
   unsigned int size = 0;
   if (EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr) != 1)
     throw Error(v1::STATUS_CODE_INTERNAL, "SHA-256 failed");
-  return hex(digest, size);
+  return to_hex(digest, size);
 }
 
 std::string token_tenant(std::string_view token) { return secret_tenant("ct", token); }
@@ -86,7 +75,7 @@ v1::CreatedToken TokenService::make_token(v1::TokenInfo info) {
   WriteBatch batch;
   batch.put(token_key(hash), info);
   // A session's record goes a day after it ends; a named token stays until revoked and kept.
-  if (info.expires_ms() != 0) batch.expiring_at(info.expires_ms() + 24 * 60 * kMinuteMs);
+  if (info.expires_ms() != 0) batch.expiring_at(info.expires_ms() + kKeptAfterEndMs);
   store_->commit(batch);
   *out.mutable_info() = std::move(info);
   return out;
@@ -165,10 +154,9 @@ v1::Envelope TokenService::handle(const v1::Envelope& request, const RequestTail
     v1::LoginCode stored;
     stored.set_person(req.person());
     stored.set_expires_ms(out.expires_ms());
-    // Kept a day past its expiry, so a late click is told it expired rather than unknown.
     store_->commit(WriteBatch()
                        .put(login_key(sha256_hex(out.code())), stored)
-                       .expiring_at(out.expires_ms() + 24 * 60 * kMinuteMs));
+                       .expiring_at(out.expires_ms() + kKeptAfterEndMs));
     return make_reply(request.message_id(), out);
   } else if (method == "RedeemLoginLink") {
     access.require(access.has(Role::kGateway) || access.has(Role::kOperator), "sign-in links");
@@ -192,7 +180,7 @@ v1::Envelope TokenService::handle(const v1::Envelope& request, const RequestTail
     // Once: of two clicks at the same moment, one finds the version moved.
     if (!store_->commit(WriteBatch()
                             .put(key, *code, version)
-                            .expiring_at(code->expires_ms() + 24 * 60 * kMinuteMs)))
+                            .expiring_at(code->expires_ms() + kKeptAfterEndMs)))
       throw Error(v1::STATUS_CODE_FAILED_PRECONDITION, "this sign-in link was used already");
     v1::TokenInfo info;
     info.set_person(code->person());
@@ -212,7 +200,7 @@ v1::Envelope TokenService::handle(const v1::Envelope& request, const RequestTail
     store_->commit(
         WriteBatch()
             .put(key, *info)
-            .expiring_at(std::max(info->expires_ms(), clock_.now_ms()) + 24 * 60 * kMinuteMs));
+            .expiring_at(std::max(info->expires_ms(), clock_.now_ms()) + kKeptAfterEndMs));
     return make_reply(request.message_id(), *info);
   } else {
     throw Error(v1::STATUS_CODE_UNKNOWN_METHOD, "tokens has no method '" + method + "'");

@@ -14,6 +14,12 @@ std::string contact_key(const std::string& account, std::int64_t at_ms,
   return fmt::format("contact/{}/{:015d}-{}", account, at_ms, case_id);
 }
 
+// A page's size: the one asked, at most 500; 100 when none is.
+std::uint32_t page_size_of(std::int32_t asked) {
+  if (asked < 0) throw invalid_argument("page_size", "must not be negative");
+  return static_cast<std::uint32_t>(asked ? std::min(asked, 500) : 100);
+}
+
 }  // namespace
 
 CaseService::CaseService(PluginContext& ctx) : ctx_(ctx), cases_(ctx.store()) {
@@ -80,11 +86,10 @@ pb::Case CaseService::get_case(const pb::GetCaseRequest& r) { return load(r.case
 
 pb::CaseList CaseService::list_account_cases(const pb::ListAccountCasesRequest& r) {
   require_id("account_id", r.account_id());
-  if (r.page_size() < 0) throw invalid_argument("page_size", "must not be negative");
-  const auto size = static_cast<std::uint32_t>(r.page_size() ? std::min(r.page_size(), 500) : 100);
   pb::CaseList out;
   std::string next;
-  for (auto& c : cases_.account_cases(r.account_id(), r.page_token(), size, next))
+  for (auto& c :
+       cases_.account_cases(r.account_id(), r.page_token(), page_size_of(r.page_size()), next))
     *out.add_cases() = std::move(c);
   out.set_next_page_token(next);
   if (out.cases().empty() && r.page_token().empty())
@@ -390,13 +395,6 @@ void CaseService::at_risk(const pb::Case& c, const std::vector<std::string>& evi
       WriteBatch().put("risk/" + c.account_id(), event).expiring_at(event.at_ms() + at_risk_ms_));
   after_.publish("service_followup.account_at_risk", event);
 }
-
-namespace {
-std::uint32_t page_size_of(std::int32_t asked) {
-  if (asked < 0) throw invalid_argument("page_size", "must not be negative");
-  return static_cast<std::uint32_t>(asked ? std::min(asked, 500) : 100);
-}
-}  // namespace
 
 pb::CaseList CaseService::list_open_cases(const pb::ListOpenCasesRequest& r) {
   require_id("agent_id", r.agent_id());

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "webhook_service.hpp"
 
-#include <openssl/rand.h>
-
 #include <coach/error.hpp>
 #include <coach/signature.hpp>
 
@@ -17,19 +15,6 @@ constexpr const char* kDueTopic = "webhooks.deliver";
 std::string sub_key(std::string_view id) { return "sub/" + std::string(id); }
 // A subscription's deliveries, newest first: ids sort by falling time.
 std::string delivery_prefix(std::string_view sub) { return "delivery/" + std::string(sub) + "/"; }
-
-std::string random_hex(std::size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
-    throw coach::Error(coach::v1::STATUS_CODE_INTERNAL, "no randomness for a secret");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -48,8 +33,21 @@ std::string WebhookService::new_id() {
   constexpr std::int64_t kFar = 9'999'999'999'999;
   char buf[64];
   std::snprintf(buf, sizeof buf, "%013lld-%06llu-%s", static_cast<long long>(kFar - ctx_.now_ms()),
-                static_cast<unsigned long long>(++sequence_ % 1'000'000), random_hex(3).c_str());
+                static_cast<unsigned long long>(++sequence_ % 1'000'000),
+                coach::random_hex(3).c_str());
   return buf;
+}
+
+const std::vector<pb::Subscription>& WebhookService::matching_candidates(std::string_view tenant) {
+  constexpr auto kSubscriptionsFresh = std::chrono::seconds(5);
+  const auto now = std::chrono::steady_clock::now();
+  auto it = cache_.find(tenant);
+  if (it == cache_.end()) it = cache_.emplace(std::string(tenant), Cached{}).first;
+  if (it->second.read_at == std::chrono::steady_clock::time_point{} ||
+      now - it->second.read_at > kSubscriptionsFresh) {
+    it->second = {subscriptions(), now};
+  }
+  return it->second.subscriptions;
 }
 
 std::vector<pb::Subscription> WebhookService::subscriptions() {
@@ -68,13 +66,14 @@ pb::Subscription WebhookService::subscribe(const pb::SubscribeRequest& req) {
                        "the tenant holds " + std::to_string(max_subscriptions_) +
                            " subscriptions already (max_subscriptions)");
   pb::Subscription s;
-  s.set_subscription_id("wh-" + random_hex(6));
+  s.set_subscription_id("wh-" + coach::random_hex(6));
   s.set_url(req.url());
   s.set_topic_prefix(req.topic_prefix());
-  s.set_secret(req.secret().empty() ? random_hex(24) : req.secret());
+  s.set_secret(req.secret().empty() ? coach::random_hex(24) : req.secret());
   s.set_description(req.description());
   s.set_created_ms(ctx_.now_ms());
   ctx_.store().put(sub_key(s.subscription_id()), s);
+  cache_.clear();
   return s;  // the only time the secret leaves
 }
 
@@ -92,6 +91,7 @@ pb::UnsubscribeReply WebhookService::unsubscribe(const pb::UnsubscribeRequest& r
   pb::UnsubscribeReply out;
   if (ctx_.store().get<pb::Subscription>(sub_key(req.subscription_id()))) {
     ctx_.store().erase(sub_key(req.subscription_id()));
+    cache_.clear();
     out.set_removed(true);
   }
   return out;  // its pending deliveries are dropped when they come due
@@ -112,7 +112,7 @@ pb::DeliveryList WebhookService::list_deliveries(const pb::ListDeliveriesRequest
 
 void WebhookService::on_event(const coach::Event& event) {
   std::string data;
-  for (const auto& s : subscriptions()) {
+  for (const auto& s : matching_candidates(event.tenant)) {
     if (!matches(s.topic_prefix(), event.topic)) continue;
     if (data.empty()) {
       data = coach::common::event_json(event.payload);

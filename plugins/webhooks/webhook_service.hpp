@@ -8,6 +8,11 @@
 
 #include <coach/plugin.hpp>
 
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
 #include "webhook_model.hpp"
 #include "webhook_sender.hpp"
 
@@ -68,6 +73,15 @@ class WebhookService {
 
  private:
   std::vector<pb::Subscription> subscriptions();
+  // The subscriptions of tenant, as every event reads them: from memory, read again from the
+  // store after kSubscriptionsFresh (another daemon on the same store may have changed them) or
+  // at once after this one changed them.
+  const std::vector<pb::Subscription>& matching_candidates(std::string_view tenant);
+  struct Cached {
+    std::vector<pb::Subscription> subscriptions;
+    std::chrono::steady_clock::time_point read_at;
+  };
+  std::map<std::string, Cached, std::less<>> cache_;
   std::string new_id();
 
   coach::PluginContext& ctx_;

@@ -526,13 +526,13 @@ void HttpApi::events(const HttpRequest& request, Respond respond) {
     respond(wrong_verb("GET", "the event stream is read with GET, not " + request.method));
     return;
   }
-  ensure_feed();
   const std::string prefix = query_param(request.target, "prefix");
   const std::string last_id = request.last_event_id.empty()
                                   ? query_param(request.target, "last_event_id")
                                   : request.last_event_id;
   visibility(request, respond,
              [this, prefix, last_id, respond](const std::string& tenant, v1::Visibility seen) {
+               ensure_feed();  // a caller who may stream: the gateway starts listening
                core::Viewer viewer{
                    seen.admin(), seen.service_desk(), {seen.people().begin(), seen.people().end()}};
                HttpReply r;

@@ -346,11 +346,15 @@ TEST_F(GatewayTest, APluginEnabledLaterIsReachableWithoutAGatewayRestart) {
   EXPECT_EQ(r.status, 200u) << r.body;
 }
 
-// Opens a first stream (the gateway subscribes at coachd when one is asked for), then waits
-// until the gateway's event feed is subscribed.
-void wait_for_event_feed(int port) {
+// Opens a first stream as token's person (the gateway subscribes at coachd when someone who may
+// stream asks; a caller without a token does not make it listen), then waits until the gateway's
+// event feed is subscribed.
+void wait_for_event_feed(int port, const std::string& token) {
+  testing::SseClient anonymous(port, "/v1/events");
+  EXPECT_EQ(anonymous.status(), 401u);
   EXPECT_NE(http_call(port, "GET", "/readyz").body.find("\"events\":\"idle\""), std::string::npos);
-  testing::SseClient first(port, "/v1/events?access_token=none");
+  testing::SseClient first(port, "/v1/events", token);
+  EXPECT_EQ(first.status(), 200u);
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (http_call(port, "GET", "/readyz").body.find("\"events\":\"connected\"") ==
          std::string::npos) {
@@ -363,7 +367,7 @@ void wait_for_event_feed(int port) {
 TEST_F(GatewayTest, EventStreamsShowEachPersonWhatTheyMaySee) {
   start();
   const auto port = gateway_->port();
-  wait_for_event_feed(port);
+  wait_for_event_feed(port, ana_);
   std::map<std::string, std::unique_ptr<testing::SseClient>> streams;
   std::map<std::string, std::string> tokens{{"ana", ana_}, {"ben", ben_}};
   for (const auto& [person, role] :
@@ -433,7 +437,7 @@ TEST_F(GatewayTest, EventStreamsShowEachPersonWhatTheyMaySee) {
 TEST_F(GatewayTest, AReconnectingStreamGetsWhatItMissedFromItsLastId) {
   start();
   const auto port = gateway_->port();
-  wait_for_event_feed(port);
+  wait_for_event_feed(port, ana_);
   auto pulse = [&] {
     ASSERT_EQ(
         post("/v1/motivation_keys/RecordPulse", kSamples.at("motivation_keys.RecordPulse"), ana_)

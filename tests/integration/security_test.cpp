@@ -46,8 +46,7 @@ TEST(Visibility, EveryCellOfTheReadmeTableHoldsOnARunningDaemon) {
     for (const auto& m : p.methods())
       EXPECT_TRUE(in_table.count(p.name() + "." + m.name())) << p.name() << "." << m.name();
   }
-  for (const char* m : {"ImportPeople", "GetPerson", "ListPeople", "RemovePerson",
-                        "GetVisibility"})
+  for (const char* m : {"ImportPeople", "GetPerson", "ListPeople", "RemovePerson", "GetVisibility"})
     EXPECT_TRUE(in_table.count(std::string("people.") + m)) << m;
 
   // A solved case for CloseCase (the table's order reopens c1 before it closes).

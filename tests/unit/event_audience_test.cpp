@@ -61,6 +61,13 @@ TEST(EventAudience, AnnotationsSurviveADescriptorPoolBuiltFromTheWire) {
   EXPECT_TRUE(audience.service_desk);
 }
 
+Viewer viewer(std::string_view person, Roles roles, const PeopleDirectory& directory) {
+  RequestContext rc;
+  rc.person = person;
+  rc.roles = roles;
+  return viewer_of(Access(rc, directory), directory);
+}
+
 TEST(EventAudience, ViewersSeeTheirOwnTheirCoacheesAndTheirDesk) {
   PeopleDirectory directory;
   directory.put({"ana", "Ana", "", "east", Roles{Role::kSalesperson}, "cora", "max"});
@@ -71,14 +78,14 @@ TEST(EventAudience, ViewersSeeTheirOwnTheirCoacheesAndTheirDesk) {
   EventAudience desk_about_ana{{"ana"}, true};
   EventAudience nobody{{}, false};
 
-  EXPECT_TRUE(viewer_of("ana", Roles{Role::kSalesperson}, directory).may_see(about_ana));
-  EXPECT_TRUE(viewer_of("cora", Roles{Role::kCoach}, directory).may_see(about_ana));
+  EXPECT_TRUE(viewer("ana", Roles{Role::kSalesperson}, directory).may_see(about_ana));
+  EXPECT_TRUE(viewer("cora", Roles{Role::kCoach}, directory).may_see(about_ana));
   // A manager sees aggregates, not a person's own events (pulse answers among them).
-  EXPECT_FALSE(viewer_of("max", Roles{Role::kManager}, directory).may_see(about_ana));
-  EXPECT_FALSE(viewer_of("sam", Roles{Role::kServiceAgent}, directory).may_see(about_ana));
-  EXPECT_TRUE(viewer_of("sam", Roles{Role::kServiceAgent}, directory).may_see(desk_about_ana));
-  EXPECT_FALSE(viewer_of("ana", Roles{Role::kSalesperson}, directory).may_see(nobody));
-  EXPECT_TRUE(viewer_of("", Roles{Role::kOperator}, directory).may_see(nobody));
+  EXPECT_FALSE(viewer("max", Roles{Role::kManager}, directory).may_see(about_ana));
+  EXPECT_FALSE(viewer("sam", Roles{Role::kServiceAgent}, directory).may_see(about_ana));
+  EXPECT_TRUE(viewer("sam", Roles{Role::kServiceAgent}, directory).may_see(desk_about_ana));
+  EXPECT_FALSE(viewer("ana", Roles{Role::kSalesperson}, directory).may_see(nobody));
+  EXPECT_TRUE(viewer("", Roles{Role::kOperator}, directory).may_see(nobody));
 }
 
 }  // namespace
