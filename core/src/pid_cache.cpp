@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// coachd's getpid(): the process id, cached, as glibc itself did until version 2.25.
+// A daemon's getpid(): the process id, cached, as glibc itself did until version 2.25. Linked
+// into coachd and coach-gateway, whose threads wait on ZeroMQ mailboxes all day.
 //
 // ZeroMQ calls getpid() on every wait on and every wake-up of a socket's mailbox, to notice a
 // fork. Without a cache each call is a system call: a third of the broker's system calls per
