@@ -3,6 +3,10 @@
 // DEALER/ROUTER echo process serving the same bytes, and the same coachd over tcp with CURVE (an
 // authenticated, encrypted client), measured in the same run. Prints p50/p99 latency and pipelined
 // requests/s for each, the ratios, and coachd's time to READY and resident memory.
+//
+// With --endpoint it measures a coachd that is already running instead (rounds of the same
+// request, optionally stated for a person as coach-gateway states it): the bus baseline that
+// tests/bench/gateway_bench.sh alternates with its HTTP runs against the same daemon.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
@@ -74,6 +78,29 @@ std::uint64_t rss_kib(pid_t pid) {
   return 0;
 }
 
+double median_of(const std::vector<Figures>& runs, double Figures::*field) {
+  std::vector<double> v;
+  for (const auto& f : runs) v.push_back(f.*field);
+  return percentile(v, 0.5);
+}
+
+int measure_running(const std::string& endpoint, const std::string& payload, int rounds,
+                    int sequential, int pipelined, int window) {
+  coach::core::BusClient client(endpoint);
+  std::vector<Figures> bus;
+  for (int r = 0; r < rounds; ++r) {
+    bus.push_back(measure(client.socket(), payload, sequential, pipelined, window));
+    fmt::print("round {}: coachd p50 {:.1f} us, {:.0f}/s\n", r + 1, bus.back().p50_us,
+               bus.back().rps);
+  }
+  fmt::print("\nmedians over {} rounds\n{:<22} {:>10} {:>10} {:>12}\n", rounds, "", "p50 us",
+             "p99 us", "requests/s");
+  fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>12.0f}\n", "coachd -> echo plugin",
+             median_of(bus, &Figures::p50_us), median_of(bus, &Figures::p99_us),
+             median_of(bus, &Figures::rps));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -81,6 +108,7 @@ int main(int argc, char** argv) {
   int rounds = 5, sequential = 4000, pipelined = 100000, window = 64, text_bytes = 64;
   std::string service = "echo";
   std::string cpu_scheduling = "batch";
+  std::string endpoint, tenant, person, role;
   app.add_option("--rounds", rounds,
                  "Rounds; each measures the raw echo, then coachd (medians are reported)")
       ->capture_default_str()
@@ -100,11 +128,30 @@ int main(int argc, char** argv) {
                  "coachd's cpu_scheduling (batch is the default config's; normal to compare)")
       ->capture_default_str()
       ->check(CLI::IsMember({"batch", "normal"}));
+  app.add_option("--endpoint", endpoint,
+                 "Measure the coachd already serving this request endpoint (its own plugins and "
+                 "config) instead of starting one; no raw or CURVE comparison");
+  app.add_option("--tenant", tenant, "With --endpoint: the tenant the requests state");
+  app.add_option("--person", person,
+                 "With --endpoint: the person the requests are made for, as coach-gateway states "
+                 "its callers");
+  app.add_option("--role", role, "With --endpoint and --person: the one role they act in");
   CLI11_PARSE(app, argc, argv);
 
   coach::v1::echo::EchoRequest req;
   req.set_text(std::string(static_cast<std::size_t>(text_bytes), 'x'));
-  const std::string payload = coach::core::make_request(service, "Echo", req).SerializeAsString();
+  auto request = coach::core::make_request(service, "Echo", req);
+  request.set_tenant(tenant);
+  request.set_person(person);
+  if (!role.empty()) request.add_roles(role);
+  const std::string payload = request.SerializeAsString();
+  if (!endpoint.empty()) {
+    fmt::print(
+        "payload: {} byte envelope; {} rounds of {} sequential and {} pipelined (window {}) "
+        "against {}\n",
+        payload.size(), rounds, sequential, pipelined, window, endpoint);
+    return measure_running(endpoint, payload, rounds, sequential, pipelined, window);
+  }
   fmt::print(
       "payload: {} byte envelope; {} rounds of {} sequential and {} pipelined (window {}); coachd "
       "cpu_scheduling {}\n",
@@ -175,17 +222,12 @@ int main(int argc, char** argv) {
   ::kill(echo_pid, SIGKILL);
   ::waitpid(echo_pid, nullptr, 0);
 
-  auto median = [](const std::vector<Figures>& runs, double Figures::*field) {
-    std::vector<double> v;
-    for (const auto& f : runs) v.push_back(f.*field);
-    return percentile(v, 0.5);
-  };
-  const Figures raw_m{median(raw, &Figures::p50_us), median(raw, &Figures::p99_us),
-                      median(raw, &Figures::rps)};
-  const Figures bus_m{median(bus, &Figures::p50_us), median(bus, &Figures::p99_us),
-                      median(bus, &Figures::rps)};
-  const Figures curve_m{median(curve, &Figures::p50_us), median(curve, &Figures::p99_us),
-                        median(curve, &Figures::rps)};
+  const Figures raw_m{median_of(raw, &Figures::p50_us), median_of(raw, &Figures::p99_us),
+                      median_of(raw, &Figures::rps)};
+  const Figures bus_m{median_of(bus, &Figures::p50_us), median_of(bus, &Figures::p99_us),
+                      median_of(bus, &Figures::rps)};
+  const Figures curve_m{median_of(curve, &Figures::p50_us), median_of(curve, &Figures::p99_us),
+                        median_of(curve, &Figures::rps)};
   fmt::print("\nmedians over {} rounds\n{:<22} {:>10} {:>10} {:>12}\n", rounds, "", "p50 us",
              "p99 us", "requests/s");
   fmt::print("{:<22} {:>10.1f} {:>10.1f} {:>12.0f}\n", "raw zmq echo (ipc)", raw_m.p50_us,

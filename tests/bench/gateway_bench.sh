@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # coach-gateway under wrk, in one run: POST /v1/echo/Echo through the gateway at 64 keep-alive
-# connections (and one, for latency), the same request over the bus (coach_bus_bench's path),
-# and nginx serving a static JSON body on this machine as the baseline. Prints the figures and
-# the ratios against the targets (gateway >= 30 % of nginx's throughput; gateway p50 <= bus p50
-# + 100 us).
-# Usage: tests/bench/gateway_bench.sh [BUILD_DIR (default build/release)] [SECONDS (default 10)]
+# connections (and one, for latency), the same request over the bus to the same coachd
+# (coach_bus_bench --endpoint, stated for the same person as the gateway states it), and nginx
+# serving a static JSON body on this machine as the baseline. Rounds alternate the runs, so every
+# figure sees the machine's drift, and medians are compared with the targets (gateway >= 30 % of
+# nginx's throughput; gateway p50 <= bus p50 + 100 us).
+# Usage: tests/bench/gateway_bench.sh [BUILD_DIR (default build/release)] [SECONDS per run
+#        (default 5)] [ROUNDS (default 5)]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-  sed -n '2,7p' "$0"; exit 0
+  sed -n '2,9p' "$0"; exit 0
 fi
 build="${1:-build/release}"
-seconds="${2:-10}"
+seconds="${2:-5}"
+rounds="${3:-5}"
 bin="$build/bin"
 for tool in wrk nginx; do
   if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
@@ -87,19 +90,32 @@ run_wrk() {  # name url connections [script] -> "rps p50_us"
   [ -z "$errors" ] || echo "gateway_bench: $1: $errors non-2xx answers" >&2
   echo "$rps $p50"
 }
-echo "wrk, ${seconds} s per run, 2 threads (1 for 1 connection); gateway POST /v1/echo/Echo, nginx GET of the same JSON"
-read -r ng_rps ng_p50 <<<"$(run_wrk nginx "http://127.0.0.1:$ng_port/" 64)"
-read -r gw_rps gw_p50 <<<"$(run_wrk gateway "http://127.0.0.1:$gw_port/v1/echo/Echo" 64 "$dir/post.lua")"
-read -r gw1_rps gw1_p50 <<<"$(run_wrk gateway "http://127.0.0.1:$gw_port/v1/echo/Echo" 1 "$dir/post.lua")"
-read -r ng1_rps ng1_p50 <<<"$(run_wrk nginx "http://127.0.0.1:$ng_port/" 1)"
-bus_p50=$("$bin/coach_bus_bench" --rounds 1 --sequential 4000 --pipelined 20000 2>/dev/null |
-  awk '/^coachd -> echo plugin/ {print $5}')
-printf '\n%-40s %12s %10s\n' "" "requests/s" "p50 us"
-printf '%-40s %12.0f %10.1f\n' "nginx, static JSON, 64 connections" "$ng_rps" "$ng_p50"
-printf '%-40s %12.0f %10.1f\n' "gateway -> coachd echo, 64 connections" "$gw_rps" "$gw_p50"
-printf '%-40s %12.0f %10.1f\n' "nginx, 1 connection" "$ng1_rps" "$ng1_p50"
-printf '%-40s %12.0f %10.1f\n' "gateway, 1 connection" "$gw1_rps" "$gw1_p50"
-printf '%-40s %12s %10.1f\n' "bus round trip (coach_bus_bench)" "" "$bus_p50"
+run_bus() {  # -> p50_us: the gateway's request, stated for its person, straight to coachd
+  "$bin/coach_bus_bench" --endpoint "ipc://$dir/req.sock" --tenant default --person bench \
+    --role integration --rounds 1 --sequential 4000 --pipelined 0 2>/dev/null |
+    awk '/^coachd -> echo plugin/ {print $5}'
+}
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+echo "wrk, ${seconds} s per run, ${rounds} rounds; gateway POST /v1/echo/Echo, nginx GET of the same JSON"
+ng=() gw=() gw1=() bus=() ng1=()
+for r in $(seq "$rounds"); do
+  read -r rps _ <<<"$(run_wrk nginx "http://127.0.0.1:$ng_port/" 64)"; ng+=("$rps")
+  read -r rps _ <<<"$(run_wrk gateway "http://127.0.0.1:$gw_port/v1/echo/Echo" 64 "$dir/post.lua")"; gw+=("$rps")
+  read -r _ p50 <<<"$(run_wrk gateway "http://127.0.0.1:$gw_port/v1/echo/Echo" 1 "$dir/post.lua")"; gw1+=("$p50")
+  bus+=("$(run_bus)")
+  read -r _ p50 <<<"$(run_wrk nginx "http://127.0.0.1:$ng_port/" 1)"; ng1+=("$p50")
+  printf 'round %d: 64 connections gateway %.0f/s nginx %.0f/s (%.2f); 1 connection p50 gateway %.0f us, bus %.1f us (+%.0f), nginx %.0f us\n' \
+    "$r" "${gw[-1]}" "${ng[-1]}" "$(awk -v g="${gw[-1]}" -v n="${ng[-1]}" 'BEGIN {print g / n}')" \
+    "${gw1[-1]}" "${bus[-1]}" "$(awk -v g="${gw1[-1]}" -v b="${bus[-1]}" 'BEGIN {print g - b}')" "${ng1[-1]}"
+done
+ng_rps=$(echo "${ng[*]}" | median); gw_rps=$(echo "${gw[*]}" | median)
+gw1_p50=$(echo "${gw1[*]}" | median); bus_p50=$(echo "${bus[*]}" | median); ng1_p50=$(echo "${ng1[*]}" | median)
+printf '\nmedians over %d rounds %18s %10s\n' "$rounds" "requests/s" "p50 us"
+printf '%-40s %12.0f\n' "nginx, static JSON, 64 connections" "$ng_rps"
+printf '%-40s %12.0f\n' "gateway -> coachd echo, 64 connections" "$gw_rps"
+printf '%-40s %12s %10.1f\n' "gateway, 1 connection" "" "$gw1_p50"
+printf '%-40s %12s %10.1f\n' "bus round trip, same coachd and request" "" "$bus_p50"
+printf '%-40s %12s %10.1f\n' "nginx, 1 connection (HTTP on loopback)" "" "$ng1_p50"
 awk -v g="$gw_rps" -v n="$ng_rps" -v p="$gw1_p50" -v b="$bus_p50" 'BEGIN {
   r = g / n; d = p - b;
   printf "\nthroughput gateway/nginx: %.2f (target >= 0.30: %s)\n", r, (r >= 0.30 ? "met" : "MISSED");
