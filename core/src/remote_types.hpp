@@ -22,6 +22,7 @@
 #include "coach/v1/admin.pb.h"
 #include "coach/v1/envelope.pb.h"
 #include "envelope.hpp"
+#include "proto_json.hpp"
 
 namespace coach::core {
 
@@ -47,7 +48,9 @@ class RemoteTypes {
     if (reply.status().code() != v1::STATUS_CODE_OK || !reply.payload().UnpackTo(&set)) {
       throw RemoteTypesError("cannot read descriptors: " + reply.status().message());
     }
-    factory_.reset();  // both point into the pool they replace
+    scratch_.clear();  // these point into the pool they replace
+    json_ = ProtoJson();
+    factory_.reset();
     resolver_.reset();
     pool_ = std::make_unique<google::protobuf::DescriptorPool>();
     std::set<std::string> seen;
@@ -95,7 +98,13 @@ class RemoteTypes {
     return out;
   }
 
+  // JSON of binary, a message of the type type_url names. ProtoJson where it covers the type,
+  // protobuf's converter otherwise (the two agree where both answer). Not thread-safe.
   std::string to_json(const std::string& type_url, const std::string& binary) const {
+    if (auto* message = scratch(type_url); message && message->ParseFromString(binary)) {
+      std::string out;
+      if (json_.print(*message, out)) return out;
+    }
     std::string out;
     google::protobuf::util::JsonPrintOptions opts;
     opts.preserve_proto_field_names = true;
@@ -105,7 +114,12 @@ class RemoteTypes {
     if (!st.ok()) throw RemoteTypesError("cannot print " + type_url + " as JSON: " + st.ToString());
     return out;
   }
+  // json as the binary of a message of type_url; std::invalid_argument naming what is wrong.
   std::string from_json(const std::string& type_url, const std::string& json) const {
+    if (auto* message = scratch(type_url)) {
+      message->Clear();
+      if (json_.parse(json, *message)) return message->SerializeAsString();
+    }
     std::string out;
     auto st = google::protobuf::util::JsonToBinaryString(resolver_.get(), type_url, json, &out);
     if (!st.ok())
@@ -123,10 +137,23 @@ class RemoteTypes {
     pool_->BuildFile(proto);
   }
 
+  // A reusable message of the type type_url names when ProtoJson covers it, else null.
+  google::protobuf::Message* scratch(const std::string& type_url) const {
+    const auto* type = message(std::string(type_name_of(type_url)));
+    if (!type || !json_.covers(type)) return nullptr;
+    auto& slot = scratch_[type];
+    if (!slot) slot.reset(factory_->GetPrototype(type)->New());
+    return slot.get();
+  }
+
   // Declared before the factory, which holds a pointer to it: destroyed after it.
   std::unique_ptr<google::protobuf::DescriptorPool> pool_;
   std::unique_ptr<google::protobuf::DynamicMessageFactory> factory_;
   std::unique_ptr<google::protobuf::util::TypeResolver> resolver_;
+  mutable ProtoJson json_;
+  // Declared after the factory: its messages are destroyed first.
+  mutable std::map<const google::protobuf::Descriptor*, std::unique_ptr<google::protobuf::Message>>
+      scratch_;
   std::map<std::string, v1::MethodInfo> methods_;
   std::map<std::string, std::string> services_;
 };
