@@ -24,6 +24,38 @@ namespace {
 
 constexpr std::size_t kMaxStreamBacklog = 1 << 20;  // bytes a stream's client may lag behind
 
+// A reply's status line and header fields, through the blank line. Written by hand: Beast's
+// response object and serializer cost a fifth of the gateway's instructions per request.
+std::string head_of(unsigned status, unsigned version, std::string_view content_type,
+                    const std::vector<std::pair<std::string, std::string>>& headers,
+                    std::optional<std::size_t> content_length, bool keep_alive) {
+  std::string head;
+  head.reserve(160);
+  head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head += std::to_string(status);
+  head += ' ';
+  const auto reason = http::obsolete_reason(static_cast<http::status>(status));
+  head.append(reason.data(), reason.size());
+  auto field = [&head](std::string_view name, std::string_view value) {
+    head += name;
+    head += ": ";
+    for (const char c : value) head += (c == '\r' || c == '\n') ? ' ' : c;  // no header injection
+    head += "\r\n";
+  };
+  head += "\r\n";
+  field("Server", "coach-gateway");
+  field("Content-Type", content_type);
+  for (const auto& [name, value] : headers) field(name, value);
+  if (content_length) field("Content-Length", std::to_string(*content_length));
+  if (!keep_alive) {
+    field("Connection", "close");
+  } else if (version == 10) {
+    field("Connection", "keep-alive");
+  }
+  head += "\r\n";
+  return head;
+}
+
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
@@ -153,11 +185,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // until the client closes (a read that completes tells) or lags too far behind.
   void start_stream(HttpReply reply) {
     lowest().expires_never();
-    std::string head =
-        "HTTP/1.1 200 OK\r\nServer: coach-gateway\r\nContent-Type: text/event-stream\r\n"
-        "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\nConnection: close\r\n";
-    for (const auto& [name, value] : reply.headers) head += name + ": " + value + "\r\n";
-    enqueue(head + "\r\n");
+    reply.headers.emplace_back("Cache-Control", "no-cache");
+    reply.headers.emplace_back("X-Accel-Buffering", "no");
+    enqueue(head_of(200, 11, "text/event-stream", reply.headers, std::nullopt, false));
     watch_close();
     reply.stream(std::make_shared<Sink>(weak_from_this()));
   }
@@ -199,23 +229,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       start_stream(std::move(reply));
       return;
     }
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(reply.status), version_ ? version_ : 11);
-    res->set(http::field::server, "coach-gateway");
-    res->set(http::field::content_type, reply.content_type);
-    for (const auto& [name, value] : reply.headers) res->set(name, value);
-    res->keep_alive(keep_alive);
-    res->body() = std::move(reply.body);
-    res->prepare_payload();
+    auto out = std::make_shared<std::array<std::string, 2>>(std::array<std::string, 2>{
+        head_of(reply.status, version_ ? version_ : 11, reply.content_type, reply.headers,
+                reply.body.size(), keep_alive),
+        std::move(reply.body)});
     lowest().expires_after(limits_.request_timeout);
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-                        if (ec || !res->keep_alive()) {
-                          self->close();
-                          return;
-                        }
-                        self->read();
-                      });
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer((*out)[0]),
+                                                    asio::buffer((*out)[1])};
+    asio::async_write(
+        stream_, buffers,
+        [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec || !keep_alive) {
+            self->close();
+            return;
+          }
+          self->read();
+        });
   }
 
   Stream stream_;
