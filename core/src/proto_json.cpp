@@ -19,6 +19,7 @@ using google::protobuf::Reflection;
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // A field of a shape this mapping handles itself (its message type aside, checked by covers).
 bool plain(const FieldDescriptor& field) {
@@ -29,7 +30,6 @@ bool plain(const FieldDescriptor& field) {
          (field.type() == FieldDescriptor::TYPE_MESSAGE &&
           field.message_type()->file()->package() != "google.protobuf");
 }
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 // ---- printing -------------------------------------------------------------------------------
 
