@@ -33,45 +33,110 @@ bool plain(const FieldDescriptor& field) {
 
 // ---- printing -------------------------------------------------------------------------------
 
-// protobuf escapes what JSON requires and, for HTML, < and >; text beyond ASCII is declined.
+// The code point of the UTF-8 sequence at text[k] into cp, k past it; false when the bytes are
+// not UTF-8 (overlong, a surrogate, beyond U+10FFFF, cut short).
+bool next_code_point(std::string_view text, std::size_t& k, unsigned& cp) {
+  const auto b = static_cast<unsigned char>(text[k]);
+  int extra;
+  if (b < 0x80) {
+    cp = b;
+    ++k;
+    return true;
+  } else if (b >= 0xc2 && b < 0xe0) {
+    extra = 1;
+    cp = b & 0x1f;
+  } else if (b >= 0xe0 && b < 0xf0) {
+    extra = 2;
+    cp = b & 0x0f;
+  } else if (b >= 0xf0 && b < 0xf5) {
+    extra = 3;
+    cp = b & 0x07;
+  } else {
+    return false;
+  }
+  if (k + static_cast<std::size_t>(extra) >= text.size()) return false;
+  for (int j = 1; j <= extra; ++j) {
+    const auto c = static_cast<unsigned char>(text[k + static_cast<std::size_t>(j)]);
+    if ((c & 0xc0) != 0x80) return false;
+    cp = cp << 6 | (c & 0x3f);
+  }
+  if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
+      (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+    return false;
+  k += static_cast<std::size_t>(extra) + 1;
+  return true;
+}
+
+// Code points beyond ASCII that protobuf writes as \u escapes: C1 controls, and invisible or
+// format characters that have confused JavaScript parsers.
+bool escaped(unsigned cp) {
+  return (cp >= 0x80 && cp <= 0x9f) || cp == 0xad || (cp >= 0x600 && cp <= 0x603) || cp == 0x6dd ||
+         cp == 0x70f || cp == 0x17b4 || cp == 0x17b5 || (cp >= 0x200b && cp <= 0x200f) ||
+         (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2064) ||
+         (cp >= 0x206a && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) ||
+         cp == 0xe0001 || (cp >= 0x1d173 && cp <= 0x1d17a) || (cp >= 0xe0020 && cp <= 0xe007f);
+}
+
+void append_u_escape(unsigned unit, std::string& out) {
+  out += "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(unit >> shift) & 0xf];
+}
+
+// As protobuf escapes: what JSON requires, < and > for HTML, and the code points above. False
+// for bytes that are not UTF-8, which protobuf's printer handles its own way.
 bool append_string(std::string_view text, std::string& out) {
   out += '"';
-  for (const char c : text) {
+  for (std::size_t k = 0; k < text.size();) {
+    const char c = text[k];
     const auto u = static_cast<unsigned char>(c);
-    if (u >= 0x7f) {
-      if (u > 0x7f) return false;
-      out += "\\u007f";
-    } else if (u < 0x20) {
-      switch (c) {
-        case '\b':
-          out += "\\b";
-          break;
-        case '\t':
-          out += "\\t";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        case '\f':
-          out += "\\f";
-          break;
-        case '\r':
-          out += "\\r";
-          break;
-        default:
-          out += "\\u00";
-          out += kHex[u >> 4];
-          out += kHex[u & 0xf];
+    if (u >= 0x80) {
+      const std::size_t from = k;
+      unsigned cp;
+      if (!next_code_point(text, k, cp)) return false;
+      if (!escaped(cp)) {
+        out.append(text.substr(from, k - from));
+      } else if (cp < 0x10000) {
+        append_u_escape(cp, out);
+      } else {
+        append_u_escape(0xd800 + ((cp - 0x10000) >> 10), out);
+        append_u_escape(0xdc00 + ((cp - 0x10000) & 0x3ff), out);
       }
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '<') {
-      out += "\\u003c";
-    } else if (c == '>') {
-      out += "\\u003e";
-    } else {
-      out += c;
+      continue;
+    }
+    ++k;
+    switch (c) {
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '<':
+      case '>':
+      case 0x7f:
+        append_u_escape(u, out);
+        break;
+      default:
+        if (u < 0x20) {
+          append_u_escape(u, out);
+        } else {
+          out += c;
+        }
     }
   }
   out += '"';
@@ -495,54 +560,10 @@ class Parser {
     }
     return true;
   }
-  static void append_utf8(unsigned cp, std::string& out) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xc0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xe0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    } else {
-      out += static_cast<char>(0xf0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-      out += static_cast<char>(0x80 | (cp & 0x3f));
-    }
-  }
   static bool valid_utf8(std::string_view text) {
-    for (std::size_t k = 0; k < text.size();) {
-      const auto b = static_cast<unsigned char>(text[k]);
-      int extra;
-      unsigned cp;
-      if (b < 0x80) {
-        ++k;
-        continue;
-      } else if (b >= 0xc2 && b < 0xe0) {
-        extra = 1;
-        cp = b & 0x1f;
-      } else if (b >= 0xe0 && b < 0xf0) {
-        extra = 2;
-        cp = b & 0x0f;
-      } else if (b >= 0xf0 && b < 0xf5) {
-        extra = 3;
-        cp = b & 0x07;
-      } else {
-        return false;
-      }
-      if (k + static_cast<std::size_t>(extra) >= text.size()) return false;
-      for (int j = 1; j <= extra; ++j) {
-        const auto c = static_cast<unsigned char>(text[k + static_cast<std::size_t>(j)]);
-        if ((c & 0xc0) != 0x80) return false;
-        cp = cp << 6 | (c & 0x3f);
-      }
-      if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
-          (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-        return false;
-      k += static_cast<std::size_t>(extra) + 1;
-    }
+    unsigned cp;
+    for (std::size_t k = 0; k < text.size();)
+      if (!next_code_point(text, k, cp)) return false;
     return true;
   }
   // Standard base64 with padding, in place; anything else (URL-safe, unpadded) is protobuf's.
@@ -581,6 +602,24 @@ class Parser {
 };
 
 }  // namespace
+
+void append_utf8(unsigned cp, std::string& out) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xc0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xe0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  } else {
+    out += static_cast<char>(0xf0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+    out += static_cast<char>(0x80 | (cp & 0x3f));
+  }
+}
 
 bool ProtoJson::covers(const Descriptor* type) {
   if (auto it = covered_.find(type); it != covered_.end()) return it->second;

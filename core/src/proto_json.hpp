@@ -6,9 +6,9 @@
 // protobuf's own converter (util::BinaryToJsonString and back) builds a tree of every message
 // and allocates about a hundred times for a small reply: a third of coach-gateway's work per
 // request. What this does not cover (well-known types, maps, oneofs and other fields with
-// presence, floats, proto2, non-ASCII text when printing) it declines, and the caller uses
-// protobuf's converter, which also names the error in malformed input. Where both answer they
-// agree: tests/unit/proto_json_test.cpp compares them on every project message.
+// presence, floats, proto2, string fields holding bytes that are not UTF-8) it declines, and
+// the caller uses protobuf's converter, which also names the error in malformed input. Where
+// both answer they agree: tests/unit/proto_json_test.cpp compares them on every project message.
 #pragma once
 
 #include <google/protobuf/descriptor.h>
@@ -20,13 +20,16 @@
 
 namespace coach::core {
 
+// code_point (at most U+10FFFF) appended to out in UTF-8.
+void append_utf8(unsigned code_point, std::string& out);
+
 class ProtoJson {
  public:
   // Whether messages of type are printed and parsed here. Cached per type: not thread-safe.
   bool covers(const google::protobuf::Descriptor* type);
 
   // Appends message (of a covered type) as JSON to out. False, with out as it was, when a value
-  // needs protobuf's printer (text that is not plain ASCII, a double that is not finite).
+  // needs protobuf's printer (a string that is not UTF-8, a double that is not finite).
   bool print(const google::protobuf::Message& message, std::string& out) const;
 
   // Merges json into message (of a covered type, cleared by the caller). False when json is

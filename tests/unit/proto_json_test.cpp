@@ -64,9 +64,33 @@ class ProtoJsonTest : public ::testing::Test {
     return out;
   }
 
+  // Text of ASCII and code points from every plane, among them the ones protobuf escapes and
+  // their neighbours.
   std::string text() {
-    std::string s(pick(0, 12), ' ');
-    for (auto& c : s) c = static_cast<char>(pick(0, 127));
+    static const unsigned special[] = {
+        0x80,    0x9f,    0xa0,    0xac,    0xad,    0xae,    0x5ff,   0x600,   0x603,   0x604,
+        0x6dd,   0x70f,   0x17b4,  0x17b5,  0x200a,  0x200b,  0x200f,  0x2010,  0x2027,  0x2028,
+        0x202e,  0x202f,  0x205f,  0x2060,  0x2064,  0x2065,  0x2069,  0x206a,  0x206f,  0x2070,
+        0xfeff,  0xfff8,  0xfff9,  0xfffb,  0xfffc,  0xffff,  0x10000, 0x1d172, 0x1d173, 0x1d17a,
+        0x1d17b, 0xe0000, 0xe0001, 0xe0002, 0xe001f, 0xe0020, 0xe007f, 0xe0080, 0x10ffff};
+    std::string s;
+    for (std::size_t n = pick(0, 12); n > 0; --n) {
+      unsigned cp;
+      switch (pick(0, 5)) {
+        case 0:
+          cp = static_cast<unsigned>(pick(0x80, 0xd7ff));
+          break;
+        case 1:
+          cp = static_cast<unsigned>(pick(0x10000, 0x10ffff));
+          break;
+        case 2:
+          cp = special[pick(0, std::size(special) - 1)];
+          break;
+        default:
+          cp = static_cast<unsigned>(pick(0, 127));
+      }
+      coach::core::append_utf8(cp, s);
+    }
     return s;
   }
   double number() {
@@ -241,9 +265,9 @@ TEST_F(ProtoJsonTest, DeclinesWhatItLeavesToProtobuf) {
     auto m = make(type);
     EXPECT_FALSE(json_.parse(text, *m)) << text;
   }
-  // Non-ASCII text prints through protobuf's escaping; out is left as it was.
+  // Bytes that are not UTF-8 print through protobuf's printer; out is left as it was.
   auto m = make(type);
-  m->GetReflection()->SetString(m.get(), type->FindFieldByName("text"), "caf\xc3\xa9");
+  m->GetReflection()->SetString(m.get(), type->FindFieldByName("text"), "caf\xe9");
   std::string out = "kept";
   EXPECT_FALSE(json_.print(*m, out));
   EXPECT_EQ(out, "kept");
