@@ -128,14 +128,19 @@ int main(int argc, char** argv) {
                  "coachd's cpu_scheduling (batch is the default config's; normal to compare)")
       ->capture_default_str()
       ->check(CLI::IsMember({"batch", "normal"}));
-  app.add_option("--endpoint", endpoint,
-                 "Measure the coachd already serving this request endpoint (its own plugins and "
-                 "config) instead of starting one; no raw or CURVE comparison");
-  app.add_option("--tenant", tenant, "With --endpoint: the tenant the requests state");
+  auto* running =
+      app.add_option("--endpoint", endpoint,
+                     "Measure the coachd already serving this request endpoint (its own plugins "
+                     "and config) instead of starting one; no raw or CURVE comparison");
+  // A started coachd has no people: stated principals only mean something with --endpoint.
+  app.add_option("--tenant", tenant, "With --endpoint: the tenant the requests state")
+      ->needs(running);
   app.add_option("--person", person,
                  "With --endpoint: the person the requests are made for, as coach-gateway states "
-                 "its callers");
-  app.add_option("--role", role, "With --endpoint and --person: the one role they act in");
+                 "its callers")
+      ->needs(running);
+  app.add_option("--role", role, "With --endpoint and --person: the one role they act in")
+      ->needs(running);
   CLI11_PARSE(app, argc, argv);
 
   coach::v1::echo::EchoRequest req;
